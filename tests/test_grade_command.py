@@ -1,0 +1,129 @@
+"""The instructor's grading command: bad input is reported per file, the rest graded."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+
+import nbformat
+import pytest
+from notebook_tools import filled_in, read
+
+from autograder.course import course_notebooks
+from autograder.grade import main
+
+NOTEBOOK = course_notebooks()[0]
+
+
+def run(paths, grading_area, *extra):
+    args = [str(path) for path in paths] + [
+        "--out", str(grading_area["out_dir"]), "--work-dir", str(grading_area["work_dir"]),
+        "--db-url", grading_area["db_url"], *extra]
+    return main(args)
+
+
+def rows(grading_area):
+    with open(grading_area["out_dir"] / "grades.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def reference():
+    return filled_in(read(NOTEBOOK.release), read(NOTEBOOK.source))
+
+
+def test_bad_files_are_reported_and_the_rest_graded(tmp_path, grading_area, reference, capsys):
+    folder = tmp_path / "class"
+    (folder / "ada").mkdir(parents=True)
+    nbformat.write(reference, folder / "ada" / NOTEBOOK.filename)
+    (folder / "bob").mkdir()
+    (folder / "bob" / NOTEBOOK.filename).write_text('{"cells": [')
+    (folder / "cy").mkdir()
+    (folder / "cy" / "essay.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "dee").mkdir()
+    (folder / "dee" / NOTEBOOK.filename).write_text("")
+    (folder / "eve").mkdir()
+    (folder / "eve" / NOTEBOOK.filename).write_text(json.dumps({"nbformat": 3, "cells": []}))
+    (folder / "fay").mkdir()
+    nbformat.write(reference, folder / "fay" / "my_notebook.ipynb")
+    (folder / "gus").mkdir()  # an empty learner folder
+    missing = tmp_path / "no-such-folder"
+
+    status = run([folder, missing], grading_area)
+    printed = capsys.readouterr().out
+
+    assert status == 1, "the command must fail when something could not be graded"
+    by_student = {}
+    for row in rows(grading_area):
+        by_student.setdefault(row["student"], []).append(row)
+    ada = by_student["ada"][0]
+    assert ada["status"] == "graded" and ada["score"] == ada["max_score"] != ""
+    assert "not valid JSON" in by_student["bob"][0]["reason"]
+    assert "the file is empty" in by_student["dee"][0]["reason"]
+    assert "format 3" in by_student["eve"][0]["reason"]
+    reasons = " | ".join(row["reason"] for row in by_student[""])
+    assert "essay.pdf: not a notebook" in reasons
+    assert "my_notebook.ipynb" in reasons and "no chapter has a notebook" in reasons
+    assert f"{missing}: no such file or folder" in reasons
+    for name in ("bob", "dee", "eve", "essay.pdf", "my_notebook.ipynb", str(missing)):
+        assert name in printed, f"{name} should be named in the summary"
+    feedback = grading_area["out_dir"] / "feedback"
+    assert (feedback / "ada" / NOTEBOOK.assignment / f"{NOTEBOOK.name}.html").is_file()
+    assert "not valid JSON" in (feedback / "bob" / NOTEBOOK.assignment
+                                / f"{NOTEBOOK.name}.html").read_text()
+
+
+def test_an_empty_folder_is_an_error(tmp_path, grading_area, capsys):
+    (tmp_path / "empty").mkdir()
+    assert run([tmp_path / "empty"], grading_area) == 1
+    assert "contains no notebooks" in capsys.readouterr().out
+
+
+def test_a_zip_of_a_class_folder_is_graded(tmp_path, grading_area, reference):
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"class/ada/{NOTEBOOK.filename}", nbformat.writes(reference))
+        zipped.writestr("__MACOSX/._junk", b"\x00")
+    assert run([archive], grading_area) == 0
+    (ada,) = rows(grading_area)
+    assert ada["student"] == "ada" and ada["score"] == ada["max_score"]
+
+
+def test_a_zip_that_escapes_its_folder_is_refused(tmp_path, grading_area, capsys):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("../../escaped.ipynb", "{}")
+    assert run([archive], grading_area) == 1
+    assert "outside the archive" in capsys.readouterr().out
+    assert not (tmp_path.parent / "escaped.ipynb").exists()
+
+
+def test_a_waiting_submission_is_not_overwritten_unless_asked(tmp_path, grading_area, reference):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        (folder / "ada").mkdir(parents=True)
+    nbformat.write(reference, first / "ada" / NOTEBOOK.filename)
+    changed = read(NOTEBOOK.release)  # ada's resubmission: the blank notebook
+    nbformat.write(changed, second / "ada" / NOTEBOOK.filename)
+    assert run([first], grading_area) == 0
+    waiting = grading_area["work_dir"] / "submitted" / "ada" / NOTEBOOK.assignment
+    kept = (waiting / NOTEBOOK.filename).read_bytes()
+
+    assert run([second], grading_area) == 1
+    assert "--replace" in rows(grading_area)[0]["reason"]
+    assert (waiting / NOTEBOOK.filename).read_bytes() == kept
+
+    assert run([second], grading_area, "--replace") == 0
+    assert rows(grading_area)[0]["score"] == "0"
+
+
+def test_a_broken_configuration_fails_loudly(monkeypatch, tmp_path, grading_area, capsys):
+    import autograder.course as course
+
+    broken = tmp_path / "nbgrader_config.py"
+    broken.write_text("raise ValueError('typo in the config')\n")
+    monkeypatch.setattr(course, "CONFIG_FILE", broken)
+    monkeypatch.setattr(course, "AUTOGRADER_DIR", tmp_path)
+    assert run([tmp_path], grading_area) == 2
+    assert "typo in the config" in capsys.readouterr().err

@@ -1,0 +1,102 @@
+"""The website: builds without warnings, renders stored outputs, shows no answer."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from notebook_tools import read, secret_lines
+
+from autograder.course import ROOT, course_notebooks
+
+TAG = re.compile(r"<[^>]+>")
+SPACE = re.compile(r"\s+")
+TEXT_SUFFIXES = {".html", ".js", ".txt", ".ipynb", ".json", ".md", ".py", ".inv", ".css"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "--path-output", str(out),
+         "--warningiserror", "--keep-going"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"the book build failed:\n{result.stdout}\n{result.stderr}"
+    return out / "_build" / "html"
+
+
+def visible_text(raw: str) -> str:
+    """What a reader sees (tags removed, entities decoded, whitespace collapsed)."""
+    return SPACE.sub(" ", html.unescape(TAG.sub("", raw)))
+
+
+def find_secrets(site_dir: Path, secrets: set[str]) -> list[str]:
+    """Every (file, line) where a secret line appears in the built site."""
+    wanted = {SPACE.sub(" ", line) for line in secrets}
+    found = []
+    for path in site_dir.rglob("*"):
+        if not path.is_file() or path.suffix not in TEXT_SUFFIXES:
+            continue
+        raw = path.read_text(errors="replace")
+        haystacks = [SPACE.sub(" ", raw), visible_text(raw)]
+        found += [f"{path.relative_to(site_dir)}: {line}" for line in wanted
+                  if any(line in haystack for haystack in haystacks)]
+    return found
+
+
+def test_scanner_finds_a_planted_solution_line(tmp_path):
+    """The leak check must be able to fail: plant a highlighted line and find it."""
+    secret = "return np.where(z >= 0, 1.0, 0.5)"
+    highlighted = ('<span class="k">return</span> <span class="n">np</span><span class="o">.'
+                   '</span><span class="n">where</span>(<span class="n">z</span> &gt;= '
+                   '<span class="mi">0</span>, 1.0, 0.5)')
+    (tmp_path / "page.html").write_text(f"<pre>{highlighted}</pre>")
+    assert find_secrets(tmp_path, {secret}) == [f"page.html: {secret}"]
+
+
+def test_site_has_landing_page_and_every_chapter(site):
+    landing = visible_text((site / "index.html").read_text())
+    for phrase in ("What you will build", "How to use this book", "How grading works"):
+        assert phrase in landing
+    for notebook in course_notebooks():
+        page = site / "chapters" / notebook.assignment / f"{notebook.name}.html"
+        assert page.is_file(), f"no page for {notebook.assignment}"
+
+
+def test_no_solution_or_hidden_test_line_is_published(site):
+    for notebook in course_notebooks():
+        leaked = find_secrets(site, secret_lines(read(notebook.source)))
+        assert not leaked, f"solution code of {notebook.assignment} is on the site: {leaked}"
+
+
+def test_solutions_and_grading_folders_are_not_built(site):
+    assert not (site / "solutions").exists()
+    assert not (site / "autograder").exists()
+    assert not list(site.rglob("*gradebook*"))
+
+
+def test_chapter_pages_show_exercises_math_and_figures_with_alt_text(site):
+    for notebook in course_notebooks():
+        raw = (site / "chapters" / notebook.assignment / f"{notebook.name}.html").read_text()
+        text = visible_text(raw)
+        assert re.search(r"Exercise \d+\.1 — \S+ \(\d+ points?\)", text), "no numbered exercise"
+        assert "\\(" in raw or "\\[" in raw or "math notranslate" in raw, "no LaTeX math"
+        images = re.findall(r"<img [^>]*>", raw)
+        assert len(images) >= 2, "the chapter should show its figures"
+        for image in images:
+            alt = re.search(r'alt="([^"]*)"', image)
+            assert alt and len(alt.group(1)) > 20, f"figure without real alt text: {image}"
+            source = re.search(r'src="([^"]+)"', image).group(1)
+            assert (site / "chapters" / notebook.assignment / source).resolve().is_file()
+
+
+def test_downloadable_notebook_is_the_learner_version(site):
+    for notebook in course_notebooks():
+        copy = site / "_sources" / "chapters" / notebook.assignment / notebook.filename
+        assert copy.is_file(), "the page's notebook download should exist"
+        assert copy.read_bytes() == notebook.release.read_bytes()
