@@ -1,11 +1,11 @@
 """nbconvert preprocessors used when releasing learner notebooks."""
 
-from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 
-class ClearGradedOutputs(Preprocessor):
+class ClearGradedOutputs(NbGraderPreprocessor):
     """Clear the outputs of solution and test cells; keep every other output.
 
     Figures and printed results stay so the learner and the website see them, while

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from autograder.course import course_notebooks
-from autograder.grade import Grader
 
 NOTEBOOKS = course_notebooks()
 
@@ -21,8 +20,3 @@ def grading_area(tmp_path):
     """Work folder and SQLite gradebook of their own, so tests never touch the real ones."""
     return {"work_dir": tmp_path / "work", "db_url": f"sqlite:///{tmp_path / 'gradebook.db'}",
             "out_dir": tmp_path / "results"}
-
-
-@pytest.fixture
-def grader(grading_area):
-    return Grader(grading_area["work_dir"], grading_area["db_url"])

@@ -46,20 +46,24 @@ def without_markers(source: str) -> str:
 def secret_lines(notebook: nbformat.NotebookNode) -> set[str]:
     """Lines of solutions and hidden tests that appear nowhere else in the notebook.
 
-    Short lines (`return z`) and comments are left out: they say nothing about an answer.
+    A line the author also wrote outside those regions (in the text, or in a visible
+    test) is public by choice. Short lines (`return z`) and comments say nothing about an
+    answer and are left out too.
     """
-    secret, public = set(), []
+    markers = {marker for pair in REGIONS.values() for marker in pair}
+    secret, public = set(), set()
     for cell in notebook.cells:
-        hidden = set()
-        for kind in REGIONS:
-            hidden.update(line.strip() for line in region_lines(cell.source, kind))
-        secret |= hidden
-        public.extend(line.strip() for line in cell.source.splitlines()
-                      if line.strip() not in hidden)
-    public_set = set(public)
+        inside = False
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            if stripped in markers:
+                inside = stripped.startswith("### BEGIN")
+            else:
+                (secret if inside else public).add(stripped)
+    public_text = "\n".join(public)
     return {line for line in secret
             if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#")
-            and line not in public_set}
+            and line not in public_text}
 
 
 def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:

@@ -7,7 +7,10 @@ import nbformat
 import pytest
 from notebook_tools import dependents, exercises, filled_in, read
 
+from autograder.course import course_notebooks
 from autograder.grade import grade_paths
+
+NOTEBOOKS = course_notebooks()
 
 
 def write(folder, student, notebook, content):
@@ -16,9 +19,13 @@ def write(folder, student, notebook, content):
     nbformat.write(content, path)
 
 
-@pytest.fixture
-def graded(course_notebook, grading_area, tmp_path):
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=[nb.assignment for nb in NOTEBOOKS])
+def graded(request, tmp_path_factory):
     """Grade the reference, the blank notebook and one wrong variant per exercise."""
+    course_notebook = request.param
+    tmp_path = tmp_path_factory.mktemp(course_notebook.assignment)
+    grading_area = {"work_dir": tmp_path / "work", "out_dir": tmp_path / "results",
+                    "db_url": f"sqlite:///{tmp_path / 'gradebook.db'}"}
     source, learner = read(course_notebook.source), read(course_notebook.release)
     folder = tmp_path / "submissions"
     write(folder, "reference", course_notebook, filled_in(learner, source))
