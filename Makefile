@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup book test release lock
+.PHONY: setup book test notebooks release lock
 
 setup: $(VENV)/.installed
 
@@ -20,6 +20,10 @@ book: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+notebooks: setup  # re-run every instructor notebook, then release them
+	$(BIN)/python -m autograder.execute solutions/*/*.ipynb
+	$(BIN)/python -m autograder.release
 
 release: setup
 	$(BIN)/python -m autograder.release
