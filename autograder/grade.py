@@ -13,10 +13,12 @@ others are graded all the same.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime
 import filecmp
 import html
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 
-from autograder.course import AUTOGRADER_DIR, CourseConfigError, load_config
+from autograder.course import AUTOGRADER_DIR, SOLUTIONS_DIR, CourseConfigError, load_config
 from autograder.intake import Intake, Problem, Submission
 
 CSV_COLUMNS = ["student", "assignment", "notebook", "status", "score", "max_score",
@@ -186,6 +188,24 @@ def write_outputs(report: Report, grader: Grader, out_dir: Path) -> None:
     report.out_dir = out_dir
 
 
+@contextlib.contextmanager
+def reference_chapters():
+    """Let grading kernels load earlier chapters' reference answers (see dlbook.previous).
+
+    A chapter that reuses earlier chapters' functions is then graded with their reference
+    versions, so only its own exercises decide its score.
+    """
+    before = os.environ.get("DLBOOK_CHAPTERS_DIR")
+    os.environ["DLBOOK_CHAPTERS_DIR"] = str(SOLUTIONS_DIR)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["DLBOOK_CHAPTERS_DIR"]
+        else:
+            os.environ["DLBOOK_CHAPTERS_DIR"] = before
+
+
 def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path,
                 db_url: str | None = None, replace: bool = False) -> Report:
     """Grade every notebook found in `paths`; see the module docstring."""
@@ -211,8 +231,8 @@ def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path,
                                        reason=refused, label=submission.label))
             else:
                 imported.append(submission)
-    for submission in imported:
-        report.rows.append(grader.grade(submission))
+    with reference_chapters():
+        report.rows.extend(grader.grade(submission) for submission in imported)
     write_outputs(report, grader, out_dir)
     return report
 

@@ -11,10 +11,17 @@ sibling chapter notebook, from the same folder tree it lives in:
 Opened from `chapters/04_gradcheck/`, this runs *your* answers in
 `chapters/03_softmax/softmax.ipynb`; in the instructor's `solutions/` tree it runs the
 reference answers. Only import lines and answer cells are run, never tests or plots.
+
+When `$DLBOOK_CHAPTERS_DIR` is set, chapters are looked up there instead
+(`$DLBOOK_CHAPTERS_DIR/03_softmax/`): the autograder uses this so a chapter is graded
+with the reference versions of the chapters it builds on, and a learner loses points
+only for the exercises of the chapter being graded.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import types
 from pathlib import Path
@@ -22,6 +29,7 @@ from pathlib import Path
 import nbformat
 
 IMPORT_LINE = re.compile(r"^(import|from) \w")
+LOAD_LINE = re.compile(r"^\w+ = load_chapter\(")
 MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
 
 
@@ -36,7 +44,10 @@ def _is_plain_code(cell: nbformat.NotebookNode) -> bool:
 
 
 def load_notebook_functions(path: Path) -> types.SimpleNamespace:
-    """Run a chapter notebook's import lines and answer cells; return what they define.
+    """Run a chapter notebook's setup lines and answer cells; return what they define.
+
+    Setup lines are imports and `chN = load_chapter(...)` lines, run with `here` set to
+    the notebook's folder so that earlier chapters resolve beside it.
 
     Raises:
         FileNotFoundError: the notebook does not exist.
@@ -44,16 +55,19 @@ def load_notebook_functions(path: Path) -> types.SimpleNamespace:
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
     namespace: dict = {"__name__": f"chapter_{path.stem}"}
-    imports = [line for cell in notebook.cells if _is_plain_code(cell)
-               for line in cell.source.splitlines() if IMPORT_LINE.match(line)]
-    exec(compile("\n".join(imports), str(path), "exec"), namespace)
+    lines = [line for cell in notebook.cells if _is_plain_code(cell)
+             for line in cell.source.splitlines()]
+    exec(compile("\n".join(filter(IMPORT_LINE.match, lines)), str(path), "exec"), namespace)
+    namespace["load_chapter"] = functools.partial(load_chapter, here=path.parent)
+    exec(compile("\n".join(filter(LOAD_LINE.match, lines)), str(path), "exec"), namespace)
     for cell in notebook.cells:
         if _is_answer_cell(cell):
             code = "\n".join(line for line in cell.source.splitlines()
                              if line.strip() not in MARKERS)
             exec(compile(code, str(path), "exec"), namespace)
-    namespace.pop("__builtins__", None)
-    return types.SimpleNamespace(**namespace)
+    # The functions keep `namespace` as their globals, so it is left intact.
+    return types.SimpleNamespace(**{name: value for name, value in namespace.items()
+                                    if not name.startswith("__")})
 
 
 def load_chapter(chapter: str, here: Path | None = None) -> types.SimpleNamespace:
@@ -67,7 +81,11 @@ def load_chapter(chapter: str, here: Path | None = None) -> types.SimpleNamespac
     Raises:
         FileNotFoundError: there is no notebook for that chapter beside this one.
     """
-    folder = (Path(here) if here else Path.cwd()).resolve().parent / chapter
+    override = os.environ.get("DLBOOK_CHAPTERS_DIR")
+    if override:
+        folder = Path(override) / chapter
+    else:
+        folder = (Path(here) if here else Path.cwd()).resolve().parent / chapter
     notebooks = sorted(folder.glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(
