@@ -2,10 +2,18 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Tools that nbgrader runs as commands (alembic) must be found in the environment.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup book test notebooks release lock
+.PHONY: setup system-packages book test notebooks release lock
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed system-packages
+
+# The grader sandboxes learner code with bubblewrap (Debian package); install it as root.
+system-packages:
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		apt-get install -y -qq bubblewrap >/dev/null; } || \
+		echo "warning: bubblewrap is missing; install it (apt-get install bubblewrap) to grade"
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,38 +1,53 @@
-"""Grade a class's submissions in one command.
+"""Grade a class's submissions in one command, safely.
 
-    python -m autograder.grade SUBMISSIONS [MORE ...] [--out DIR] [--replace]
+    python -m autograder.grade SUBMISSIONS [MORE ...] [--out DIR] [--replace] [--jobs N]
 
 SUBMISSIONS is a folder (or a zip of a folder) with one sub-folder per learner, named
-after the learner, holding that learner's notebooks (see `autograder.intake`). For every
-notebook the command imports it into nbgrader's `submitted` folder, autogrades it with
-the hidden tests, writes feedback HTML and adds a row to `grades.csv` in the output
-folder. It exits with status 1, naming them, if any file could not be graded; the
-others are graded all the same.
+after the learner, holding that learner's notebooks (see `autograder.intake`). Each
+notebook runs in a sandbox (`autograder.sandbox`) and is scored by the instructor's
+tests running outside it (`autograder.judge`), several notebooks at a time. Scores go
+to nbgrader's gradebook (`autograder.gradebook`); feedback pages and `grades.csv` go
+to the output folder. A notebook graded before, unchanged, is not graded again, so a
+run that was killed can simply be started again. The command exits with status 1,
+naming them, if any file could not be graded; the others are graded all the same.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime
 import filecmp
-import html
+import hashlib
+import multiprocessing
 import os
 import shutil
 import sys
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+import nbformat
 from nbgrader.apps import NbGraderAPI
-from traitlets.config import Config
+from sqlalchemy.exc import SAWarning
 
-from autograder.course import AUTOGRADER_DIR, SOLUTIONS_DIR, CourseConfigError, load_config
+from autograder import feedback
+from autograder.course import (
+    AUTOGRADER_DIR,
+    SOLUTIONS_DIR,
+    CourseConfigError,
+    Notebook,
+    load_config,
+)
+from autograder.gradebook import GradeStore
 from autograder.intake import Intake, Problem, Submission
+from autograder.judge import Assignment, Judge, Verdict, load_assignment
+from autograder.sandbox import Limits, SandboxSpec, bwrap_available
 
 CSV_COLUMNS = ["student", "assignment", "notebook", "status", "score", "max_score",
                "exercises", "reason"]
+FIRST_UID = 60000
 
 
 @dataclass
@@ -48,6 +63,7 @@ class Row:
     exercises: str = ""
     reason: str = ""
     label: str = ""
+    verdict: Verdict | None = None
 
     def as_csv(self) -> dict:
         def points(value: float | None) -> str:
@@ -66,6 +82,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     out_dir: Path | None = None
+    regraded: int = 0
 
     @property
     def failed(self) -> list[str]:
@@ -73,32 +90,45 @@ class Report:
             row.label for row in self.rows if row.status != "graded"]
 
 
-class Grader:
-    """Runs nbgrader on submissions, with all grading folders under `work_dir`."""
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
-    def __init__(self, work_dir: Path, db_url: str | None = None) -> None:
+
+def _judge_one(assignment: Assignment, isolate: bool, limits: Limits, path: str) -> Verdict:
+    """Grade one notebook (runs in a pool process, with a user id of its own)."""
+    identity = multiprocessing.current_process()._identity
+    uid = FIRST_UID + (identity[0] if identity else 0)
+    chapters = {name: SOLUTIONS_DIR / name for name in assignment.chapters}
+    spec = SandboxSpec(uid=uid, chapters=chapters, isolate=isolate, limits=limits)
+    return Judge(assignment, spec).judge(nbformat.read(path, as_version=4))
+
+
+class Grader:
+    """Grades submissions with all working folders under `work_dir`."""
+
+    def __init__(self, work_dir: Path, db_url: str | None = None, isolate: bool = True,
+                 jobs: int | None = None, limits: Limits | None = None) -> None:
         self.work_dir = Path(work_dir).resolve()
         course = {
             "submitted_directory": str(self.work_dir / "submitted"),
-            "autograded_directory": str(self.work_dir / "autograded"),
-            "feedback_directory": str(self.work_dir / "feedback"),
             # The gradebook needs the assignment's cells, which generate_assignment
             # records; its learner copies go to a scratch folder, never to chapters/.
             "release_directory": str(self.work_dir / "release"),
         }
         if db_url:
             course["db_url"] = db_url
-        self.config: Config = load_config(CourseDirectory=course)
+        self.config = load_config(CourseDirectory=course)
         self.db_url: str = self.config.CourseDirectory.db_url
-        self.api = NbGraderAPI(config=self.config)
-        self._released: set[str] = set()
+        self.isolate, self.jobs = isolate, jobs or os.cpu_count() or 1
+        self.limits = limits or Limits()
+        self._assignments: dict[str, Assignment] = {}
 
     def submitted_path(self, submission: Submission) -> Path:
         return (self.work_dir / "submitted" / submission.student
                 / submission.notebook.assignment / submission.notebook.filename)
 
     def import_submission(self, submission: Submission, replace: bool) -> str | None:
-        """Copy a submission into nbgrader's folder; return why not, or None."""
+        """Copy a submission into the work folder; return why not, or None."""
         target = self.submitted_path(submission)
         if target.exists() and not filecmp.cmp(target, submission.path, shallow=False):
             if not replace:
@@ -108,65 +138,60 @@ class Grader:
         shutil.copyfile(submission.path, target)
         return None
 
-    def grade(self, submission: Submission) -> Row:
-        """Autograde one imported submission and write its feedback."""
-        notebook = submission.notebook
-        row = Row(submission.student, notebook.assignment, notebook.name, "not graded",
-                  label=submission.label)
-        if notebook.assignment not in self._released:
-            result = self.api.generate_assignment(notebook.assignment, force=True, create=True)
+    def assignment(self, notebook: Notebook) -> Assignment:
+        """The judge's view of a chapter, recorded in the gradebook on first use."""
+        if notebook.assignment not in self._assignments:
+            api = NbGraderAPI(config=self.config)
+            result = api.generate_assignment(notebook.assignment, force=True, create=True)
             if not result["success"]:
                 raise RuntimeError(f"could not prepare {notebook.assignment}: "
                                    f"{result.get('error') or result.get('log')}")
-            self._released.add(notebook.assignment)
-        result = self.api.autograde(notebook.assignment, submission.student, force=True)
-        if not result["success"]:
-            row.reason = _last_error_line(result) or "nbgrader could not autograde it"
-            return row
-        with Gradebook(self.db_url) as gradebook:
-            try:
-                graded = gradebook.find_submission_notebook(
-                    notebook.name, notebook.assignment, submission.student)
-            except MissingEntry:
-                row.reason = "nbgrader recorded no grade for this notebook"
-                return row
-            if graded.needs_manual_grade:
-                row.reason = ("the notebook could not be run to the end (the kernel died or "
-                              "a cell could not be interrupted)")
-                return row
-            row.score, row.max_score = graded.score, graded.max_score
-            row.exercises = " ".join(
-                f"{grade.name}={grade.score:g}/{grade.max_score:g}"
-                for grade in sorted(graded.grades, key=lambda grade: grade.name))
-        row.status = "graded"
-        feedback = self.api.generate_feedback(notebook.assignment, submission.student)
-        if not feedback["success"]:
-            row.reason = "graded, but its feedback could not be written"
-        return row
+            release = self.work_dir / "release" / notebook.assignment / notebook.filename
+            self._assignments[notebook.assignment] = load_assignment(notebook.source, release)
+        return self._assignments[notebook.assignment]
 
-    def feedback_path(self, student: str, assignment: str, name: str) -> Path:
-        return self.work_dir / "feedback" / student / assignment / f"{name}.html"
+    def grade(self, submissions: list[Submission], regrade: bool = False) -> list[Row]:
+        """Grade submissions in parallel; unchanged ones graded before are reused."""
+        store = GradeStore(self.db_url)
+        rows, todo = [], []
+        try:
+            for submission in submissions:
+                notebook = submission.notebook
+                digest = sha256_file(self.submitted_path(submission))
+                assignment = self.assignment(notebook)
+                done = None if regrade else store.previous(
+                    submission.student, notebook.assignment, notebook.name, digest)
+                if done is not None:
+                    rows.append(self._row(submission, done, assignment))
+                else:
+                    todo.append((submission, digest, assignment))
+            with ProcessPoolExecutor(max_workers=min(self.jobs, max(len(todo), 1))) as pool:
+                futures = {pool.submit(_judge_one, assignment, self.isolate, self.limits,
+                                       str(self.submitted_path(submission))):
+                           (submission, digest, assignment)
+                           for submission, digest, assignment in todo}
+                for future in as_completed(futures):
+                    submission, digest, assignment = futures[future]
+                    verdict = future.result()
+                    store.save(submission.student, submission.notebook.assignment,
+                               submission.notebook.name, digest, verdict)
+                    rows.append(self._row(submission, verdict, assignment))
+        finally:
+            store.close()
+        return rows
 
-
-def _last_error_line(result: dict) -> str:
-    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or [""])[-1][:300]
-
-
-def _problem_feedback(row: Row) -> str:
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Not graded</title></head>"
-        f"<body><h1>{html.escape(row.assignment)}/{html.escape(row.notebook)}.ipynb "
-        "was not graded</h1>"
-        f"<p>{html.escape(row.reason)}</p>"
-        "<p>Fix this and submit the notebook again.</p></body></html>\n"
-    )
+    @staticmethod
+    def _row(submission: Submission, verdict: Verdict, assignment: Assignment) -> Row:
+        notebook = submission.notebook
+        return Row(submission.student, notebook.assignment, notebook.name, "graded",
+                   verdict.score, assignment.max_score,
+                   " ".join(f"{o.grade_id}={o.points:g}/{o.max_points:g}"
+                            for o in verdict.outcomes),
+                   "; ".join(verdict.notes), submission.label, verdict)
 
 
-def write_outputs(report: Report, grader: Grader, out_dir: Path) -> None:
-    """Write grades.csv and each learner's feedback under `out_dir`."""
+def write_outputs(report: Report, out_dir: Path) -> None:
+    """Write grades.csv and each learner's feedback page under `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "grades.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
@@ -174,43 +199,22 @@ def write_outputs(report: Report, grader: Grader, out_dir: Path) -> None:
         for row in sorted(report.rows, key=lambda r: (r.student, r.assignment, r.notebook)):
             writer.writerow(row.as_csv())
         for problem in report.problems:
-            if problem.notebook is None:
-                writer.writerow({"student": problem.student or "", "status": "not graded",
-                                 "reason": f"{problem.label}: {problem.reason}"})
+            writer.writerow({"student": problem.student or "", "status": "not graded",
+                             "reason": f"{problem.label}: {problem.reason}"})
     for row in report.rows:
         target = out_dir / "feedback" / row.student / row.assignment / f"{row.notebook}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        source = grader.feedback_path(row.student, row.assignment, row.notebook)
-        if row.status == "graded" and source.exists():
-            shutil.copyfile(source, target)
-        else:
-            target.write_text(_problem_feedback(row))
+        target.write_text(feedback.render(row.student, row.assignment, row.notebook,
+                                          row.verdict, row.reason))
     report.out_dir = out_dir
 
 
-@contextlib.contextmanager
-def reference_chapters():
-    """Let grading kernels load earlier chapters' reference answers (see dlbook.previous).
-
-    A chapter that reuses earlier chapters' functions is then graded with their reference
-    versions, so only its own exercises decide its score.
-    """
-    before = os.environ.get("DLBOOK_CHAPTERS_DIR")
-    os.environ["DLBOOK_CHAPTERS_DIR"] = str(SOLUTIONS_DIR)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["DLBOOK_CHAPTERS_DIR"]
-        else:
-            os.environ["DLBOOK_CHAPTERS_DIR"] = before
-
-
-def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path,
-                db_url: str | None = None, replace: bool = False) -> Report:
+def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path, db_url: str | None = None,
+                replace: bool = False, isolate: bool = True, jobs: int | None = None,
+                regrade: bool = False, limits: Limits | None = None) -> Report:
     """Grade every notebook found in `paths`; see the module docstring."""
     report = Report()
-    grader = Grader(work_dir, db_url)
+    grader = Grader(work_dir, db_url, isolate=isolate, jobs=jobs, limits=limits)
     with Intake() as intake:
         for path in paths:
             intake.add(Path(path))
@@ -231,9 +235,8 @@ def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path,
                                        reason=refused, label=submission.label))
             else:
                 imported.append(submission)
-    with reference_chapters():
-        report.rows.extend(grader.grade(submission) for submission in imported)
-    write_outputs(report, grader, out_dir)
+    report.rows.extend(grader.grade(imported, regrade=regrade))
+    write_outputs(report, out_dir)
     return report
 
 
@@ -264,15 +267,34 @@ def main(argv: list[str] | None = None) -> int:
                         help="where grades.csv and feedback/ go "
                         "(default: a new folder under autograder/results/)")
     parser.add_argument("--work-dir", type=Path, default=AUTOGRADER_DIR / "work",
-                        help="nbgrader's grading folders (default: autograder/work)")
+                        help="where submissions are kept for grading (default: autograder/work)")
     parser.add_argument("--db-url", help="SQLAlchemy URL of the gradebook "
                         "(default: $DLBOOK_DB_URL or sqlite under autograder/)")
     parser.add_argument("--replace", action="store_true",
                         help="grade a learner's new notebook in place of one already "
                         "waiting in the work folder")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade again notebooks already graded, unchanged")
+    parser.add_argument("--jobs", type=int, help="notebooks graded at once (default: cores)")
+    parser.add_argument("--budget", type=float, default=Limits.budget_s,
+                        help="seconds allowed for one notebook and all its tests")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run learner code without the sandbox (never for real grading)")
     args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's, not ours
+    isolate = not args.unsafe_no_sandbox
+    if isolate and (reason := bwrap_available()):
+        print(f"error: cannot sandbox learner code: {reason}.\nRefusing to grade. "
+              "(--unsafe-no-sandbox runs it unconfined; never use that for real grading.)",
+              file=sys.stderr)
+        return 2
+    if not isolate:
+        print("WARNING: GRADING WITHOUT A SANDBOX. Learner code runs as you, can read the "
+              "solutions and the gradebook, and can reach the network.", file=sys.stderr)
     try:
-        report = grade_paths(args.paths, args.out, args.work_dir, args.db_url, args.replace)
+        report = grade_paths(args.paths, args.out, args.work_dir, args.db_url, args.replace,
+                             isolate=isolate, jobs=args.jobs, regrade=args.regrade,
+                             limits=Limits(budget_s=args.budget))
     except CourseConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,10 +1,11 @@
 """The wire format between the grader and the sandbox that runs a learner's code.
 
 Only plain data crosses: None, bools, ints, floats, short strings, lists, tuples, dicts
-with string keys, NumPy arrays and scalars of numeric dtypes, and references to
-callbacks. Arrays travel as raw bytes plus dtype and shape and are rebuilt as fresh
-arrays on the other side, so no object made by learner code (with a forged `__eq__`,
-`__array__` or `__float__`) ever reaches the code that judges it.
+with string keys, NumPy arrays, scalars and dtypes of numeric kinds, NumPy random generators
+(as their state), and references to callbacks. Arrays travel as raw bytes plus dtype
+and shape and are rebuilt as fresh arrays on the other side, so no object made by
+learner code (with a forged `__eq__`, `__array__` or `__float__`) ever reaches the code
+that judges it.
 
 A message is a length-prefixed JSON header followed by the length-prefixed bytes of
 each array it mentions. Decoding enforces size limits and rejects anything else.
@@ -29,6 +30,7 @@ MAX_ITEMS = 100_000
 MAX_STRING = 10_000
 NUMERIC_KINDS = set("biufc")
 LENGTH = struct.Struct("!Q")
+BIT_GENERATORS = {"PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937"}
 
 
 class ProtocolError(Exception):
@@ -69,6 +71,15 @@ def _encode(value: Any, buffers: list[bytes], depth: int) -> Any:
         return {"dict": {key: _encode(item, buffers, depth + 1) for key, item in value.items()}}
     if kind is Callback:
         return {"callback": value.ident}
+    if kind is type and issubclass(value, np.generic) or kind.__name__.startswith("dtype["):
+        dtype = np.dtype(value)
+        if dtype.kind not in NUMERIC_KINDS:
+            raise ProtocolError(f"dtype {dtype} cannot be passed")
+        return {"dtype": dtype.str, "type": kind is type}
+    if kind is np.random.Generator:  # travels as its state, so both sides stay in step
+        bit_generator = value.bit_generator
+        return {"generator": type(bit_generator).__name__,
+                "state": _encode(bit_generator.state, buffers, depth + 1)}
     raise ProtocolError(f"a value of type {kind.__name__} cannot be returned")
 
 
@@ -103,6 +114,21 @@ def _decode(node: Any, buffers: list[bytes], depth: int) -> Any:
         return {str(key): _decode(item, buffers, depth + 1) for key, item in node["dict"].items()}
     if "callback" in node:
         return Callback(int(node["callback"]))
+    if "dtype" in node:
+        dtype = np.dtype(node["dtype"])
+        if dtype.kind not in NUMERIC_KINDS:
+            raise ProtocolError("non-numeric dtype")
+        return dtype.type if node.get("type") else dtype
+    if "generator" in node:
+        name = node["generator"]
+        if name not in BIT_GENERATORS:
+            raise ProtocolError("unknown random generator")
+        bit_generator = getattr(np.random, name)()
+        try:
+            bit_generator.state = _decode(node["state"], buffers, depth + 1)
+        except (TypeError, ValueError, KeyError) as error:
+            raise ProtocolError(f"bad random generator state: {error}") from None
+        return np.random.Generator(bit_generator)
     raise ProtocolError("unknown value")
 
 

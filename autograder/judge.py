@@ -1,0 +1,273 @@
+"""Score one submitted notebook without trusting anything it contains.
+
+The learner's notebook runs in the sandbox (`autograder.sandbox`). The test cells
+that decide the score are never taken from the submission: they come from the
+instructor's notebook in `solutions/` and run here, in the trusted process, with each
+learner function replaced by a proxy that calls the real one in the sandbox and gets
+back plain values. So editing, deleting, reordering or re-typing test cells changes
+nothing, and neither does monkeypatching NumPy, `builtins` or `assert` helpers, or
+returning objects with forged comparison methods: only the values count.
+
+A test cell passes when it raises nothing and writes nothing to stderr (as in
+nbgrader). Messages of failed visible tests are shown in full; a failed hidden test
+shows only its description, never its code or reference values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.utils import compute_checksum, is_grade, is_solution
+
+from autograder.sandbox import LearnerCrash, LearnerProcess, SandboxSpec
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+EXERCISE = re.compile(r"Exercise\s+\d+\.\d+")
+IMPORT_LINE = re.compile(r"^(import|from) \w")
+DEFINED = re.compile(r"^def (\w+)\(", re.MULTILINE)
+CHAPTER_USE = re.compile(r"load_chapter\(\s*[\"'](\d\d_\w+)[\"']")
+REDACT_AT = re.compile(r"(,?\s*(expected|got|but got|should be|instead of)\b|\n)", re.IGNORECASE)
+
+
+@dataclass
+class TestCell:
+    """A graded test cell of the instructor's notebook, split into its parts."""
+
+    grade_id: str
+    points: float
+    label: str
+    visible: str
+    hidden: str
+    tail: str
+
+
+@dataclass
+class Assignment:
+    """What the judge needs from one instructor notebook."""
+
+    name: str
+    tests: list[TestCell]
+    functions: list[str]
+    setup: str
+    chapters: list[str]
+    released: dict[str, str]  # grade_id -> checksum of the released test cell
+
+    @property
+    def max_score(self) -> float:
+        return sum(test.points for test in self.tests)
+
+
+@dataclass
+class Outcome:
+    """The result of one test cell."""
+
+    grade_id: str
+    label: str
+    points: float
+    max_points: float
+    message: str = ""
+
+
+@dataclass
+class Verdict:
+    """Everything the judge found about one submission."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # tampering and crashes, for the feedback
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(outcome.points for outcome in self.outcomes)
+
+
+def _split(source: str) -> tuple[str, str, str]:
+    """A test cell's visible part, hidden part and what follows the hidden part."""
+    lines = source.splitlines()
+    begin = next((i for i, line in enumerate(lines) if line.strip() == HIDDEN_BEGIN), None)
+    if begin is None:
+        return source, "", ""
+    end = next(i for i, line in enumerate(lines) if line.strip() == HIDDEN_END)
+    join = "\n".join
+    return join(lines[:begin]), join(lines[begin + 1:end]), join(lines[end + 1:])
+
+
+def load_assignment(source: Path, release: Path) -> Assignment:
+    """Read an instructor notebook and its released (learner) version."""
+    notebook = nbformat.read(source, as_version=4)
+    tests, functions, setup = [], [], []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if is_grade(cell) and not is_solution(cell):
+            visible, hidden, tail = _split(cell.source)
+            label = EXERCISE.search(cell.source)
+            tests.append(TestCell(cell.metadata.nbgrader["grade_id"],
+                                  float(cell.metadata.nbgrader["points"]),
+                                  label.group(0) if label else cell.metadata.nbgrader["grade_id"],
+                                  visible, hidden, tail))
+        elif is_solution(cell):
+            functions += DEFINED.findall(cell.source)
+        else:
+            setup += [line for line in cell.source.splitlines() if IMPORT_LINE.match(line)]
+    chapters = sorted(set(CHAPTER_USE.findall("\n".join(c.source for c in notebook.cells))))
+    released = {cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
+                for cell in nbformat.read(release, as_version=4).cells
+                if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)}
+    return Assignment(source.parent.name, tests, functions, "\n".join(setup), chapters,
+                      released)
+
+
+def tampering(assignment: Assignment, submitted: nbformat.NotebookNode) -> list[str]:
+    """Plain-words notes on test cells that were deleted, edited, duplicated or re-typed."""
+    notes, seen = [], {}
+    for cell in submitted.cells:
+        info = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = info.get("grade_id")
+        if grade_id in assignment.released:
+            seen[grade_id] = seen.get(grade_id, 0) + 1
+            if cell.cell_type != "code" or not info.get("grade"):
+                notes.append(f"test cell {grade_id} was changed into another kind of cell")
+            elif compute_checksum(cell) != assignment.released[grade_id]:
+                notes.append(f"test cell {grade_id} was edited")
+    for grade_id in assignment.released:
+        if grade_id not in seen:
+            notes.append(f"test cell {grade_id} was deleted or its metadata removed")
+        elif seen[grade_id] > 1:
+            notes.append(f"test cell {grade_id} appears {seen[grade_id]} times")
+    if notes:
+        notes.append("the original tests were used for grading")
+    return notes
+
+
+def learner_cells(submitted: nbformat.NotebookNode) -> list[str]:
+    """The code the sandbox runs: every code cell except the (learner's copy of) tests."""
+    return [cell.source for cell in submitted.cells
+            if cell.get("cell_type") == "code"
+            and not (is_grade(cell) and not is_solution(cell))]
+
+
+def _describe(error: BaseException, hidden: bool, label: str) -> str:
+    """What a learner is told about a failed test: for a hidden test, no code or values."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    named = next((line for line in lines if EXERCISE.search(line)), None)
+    kind = type(error).__name__
+    if not hidden:
+        if named:
+            return named[EXERCISE.search(named).start():][:600]
+        return f"{label}: {kind}: {lines[0][:300]}" if lines else f"{label}: {kind}"
+    if named:
+        text = named[EXERCISE.search(named).start():]
+        return f"{REDACT_AT.split(text, maxsplit=1)[0].rstrip(' .,:;')} (a hidden test failed)."
+    if isinstance(error, AssertionError):
+        return f"{label}: a hidden test failed."
+    return f"{label}: a hidden test failed: your code raised {kind}."
+
+
+class Proxy:
+    """Stands in for a learner function in the trusted test code."""
+
+    def __init__(self, judge: Judge, name: str) -> None:
+        self.judge, self.__name__ = judge, name
+
+    def __call__(self, *args, **kwargs):
+        return self.judge.call(self.__name__, args, kwargs)
+
+
+class Judge:
+    """Runs one submission's notebook in a sandbox and the trusted tests against it."""
+
+    def __init__(self, assignment: Assignment, spec: SandboxSpec) -> None:
+        self.assignment, self.spec = assignment, spec
+        self.process: LearnerProcess | None = None
+        self.crash: str | None = None
+        self.restarts = 0
+        self.cells: list[str] = []
+        self.deadline = 0.0
+
+    def _start(self) -> None:
+        try:
+            self.process = LearnerProcess(self.spec, self.cells, self.deadline)
+        except LearnerCrash as crash:
+            self.process, self.crash = None, str(crash)
+            raise
+
+    def call(self, name: str, args: tuple, kwargs: dict):
+        if self.process is None or not self.process.alive():
+            if self.restarts >= 1 or time.monotonic() >= self.deadline:
+                raise LearnerCrash(self.crash or "the notebook's process is not running")
+            self.restarts += 1
+            self._start()
+        try:
+            return self.process.call(name, args, kwargs)
+        except LearnerCrash as crash:
+            self.crash = f"while calling {name}: {crash}"
+            raise LearnerCrash(self.crash) from None
+
+    def _run(self, code: str, namespace: dict) -> BaseException | str | None:
+        """Run trusted test code; return its error, 'stderr: ...' text, or None."""
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err), \
+                    warnings.catch_warnings():
+                warnings.simplefilter("always")
+                warnings.simplefilter("ignore", ResourceWarning)  # the grader's own, not theirs
+                exec(compile(code, f"<{self.assignment.name} tests>", "exec"), namespace)
+        except Exception as error:  # the learner's failure, as seen by the tests
+            return error
+        if err.getvalue().strip():
+            return err.getvalue().strip().splitlines()[-1][:300]
+        return None
+
+    def judge(self, submitted: nbformat.NotebookNode) -> Verdict:
+        verdict = Verdict(notes=tampering(self.assignment, submitted))
+        start = time.monotonic()
+        self.cells = learner_cells(submitted)
+        self.deadline = start + self.spec.limits.budget_s
+        try:
+            self._start()
+            failed_cells = [i for i, status in enumerate(self.process.cell_statuses)
+                            if status != "ok"]
+            if failed_cells:
+                verdict.notes.append(f"{len(failed_cells)} of your code cells raised an error "
+                                     "when your notebook was run")
+        except LearnerCrash as crash:
+            verdict.notes.append(f"your notebook could not be run to the end: {crash}")
+        namespace: dict = {}
+        self._run(self.assignment.setup, namespace)
+        namespace.update({name: Proxy(self, name) for name in self.assignment.functions})
+        try:
+            for test in self.assignment.tests:
+                verdict.outcomes.append(self._judge_test(test, namespace))
+        finally:
+            if self.process is not None:
+                self.process.stop()
+        if self.crash and not any("could not be run" in note for note in verdict.notes):
+            verdict.notes.append(f"your notebook's process stopped {self.crash}")
+        verdict.seconds = time.monotonic() - start
+        return verdict
+
+    def _judge_test(self, test: TestCell, namespace: dict) -> Outcome:
+        outcome = Outcome(test.grade_id, test.label, 0.0, test.points)
+        for code, hidden in ((test.visible, False), (test.hidden + "\n" + test.tail, True)):
+            result = self._run(code, namespace)
+            if isinstance(result, LearnerCrash):
+                outcome.message = f"{test.label}: not graded, {result}."
+                return outcome
+            if isinstance(result, BaseException):
+                outcome.message = _describe(result, hidden, test.label)
+                return outcome
+            if isinstance(result, str):
+                outcome.message = (f"{test.label}: your code wrote to stderr (a warning?), "
+                                   f"which fails the test: {result}")
+                return outcome
+        outcome.points = test.points
+        return outcome
+

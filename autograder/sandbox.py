@@ -1,0 +1,286 @@
+"""Run a learner's notebook in a sandbox and call its functions from the grader.
+
+The sandbox is bubblewrap (Debian's `bwrap`): a private mount namespace with only the
+Python installation, the course's helper package and a small in-memory scratch folder
+(no solutions, no hidden tests, no gradebook, no other learner's work), no network, its
+own PID namespace, an unprivileged user id, and limits on memory, CPU time, processes
+and file size. The learner's code runs there in `autograder/worker.py`; the grader
+talks to it through a pipe that carries only plain data (`autograder/protocol.py`).
+
+`LearnerProcess.call()` makes a learner function look local to the trusted test code:
+arguments go in as copies, results come back as fresh plain values, arrays the learner
+changed in place are copied back, warnings are re-raised here, and a trusted callable
+passed as an argument is answered here when the learner's code calls it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from autograder import protocol
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORKER_FILES = ("worker.py", "protocol.py")
+SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
+    "ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError", "AssertionError",
+    "NotImplementedError", "AttributeError", "NameError", "RuntimeError", "ArithmeticError",
+    "FloatingPointError", "OverflowError", "LookupError", "StopIteration", "RecursionError",
+    "MemoryError")}
+SAFE_WARNINGS = {name: getattr(builtins, name) for name in (
+    "RuntimeWarning", "UserWarning", "DeprecationWarning", "FutureWarning")}
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or does not work on this machine."""
+
+
+class LearnerCrash(RuntimeError):
+    """The learner's process died, broke the protocol, or ran out of time."""
+
+
+@dataclass
+class Limits:
+    """Resource limits for one learner's process."""
+
+    budget_s: float = 120.0  # wall clock for the whole notebook and all its tests
+    call_s: float = 60.0  # wall clock for one call of a learner function
+    memory_bytes: int = 3 * 2**30
+    processes: int = 64
+    file_bytes: int = 64 * 2**20
+    scratch_bytes: int = 64 * 2**20
+
+
+@dataclass
+class SandboxSpec:
+    """What the sandbox shows the learner's code and how it is confined."""
+
+    uid: int = 60000
+    chapters: dict[str, Path] = field(default_factory=dict)  # name -> reference folder
+    isolate: bool = True
+    limits: Limits = field(default_factory=Limits)
+
+
+def bwrap_available() -> str | None:
+    """Why sandboxing cannot be used here, or None if it can."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    if os.geteuid() != 0:
+        return "the sandbox drops to an unprivileged user id, which needs root"
+    probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net",
+                            "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"bwrap does not work here: {probe.stderr.strip()}"
+    return None
+
+
+def _python_roots() -> list[Path]:
+    """Folders the learner's Python needs: the interpreter's prefix and the venv."""
+    roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    return sorted(roots)
+
+
+def _bind_with_parents(argv: list[str], source: Path, target: Path, made: set[Path]) -> None:
+    for parent in reversed(target.parents):
+        if parent != Path("/") and parent not in made:
+            argv += ["--perms", "0755", "--dir", str(parent)]
+            made.add(parent)
+    argv += ["--ro-bind", str(source), str(target)]
+
+
+def command(spec: SandboxSpec) -> list[str]:
+    """The command line that starts a worker under `spec`."""
+    limits = spec.limits
+    env = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/scratch",
+           "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+    if not spec.isolate:
+        chapters_dir = next(iter(spec.chapters.values())).parent if spec.chapters else ""
+        return ["env", *(f"{key}={value}" for key, value in env.items()),
+                f"DLBOOK_CHAPTERS_DIR={chapters_dir}", sys.executable, "-s",
+                str(HERE / "worker.py")]
+    argv = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
+    for name in ("usr", "bin", "lib", "lib64", "sbin"):
+        path = Path("/") / name
+        if path.exists():
+            argv += ["--ro-bind", str(path), str(path)] if not path.is_symlink() else [
+                "--symlink", os.readlink(path), str(path)]
+    for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "localtime",
+                 "passwd", "group"):
+        path = Path("/etc") / name
+        if path.exists():
+            argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--size", str(limits.scratch_bytes), "--perms", "0777", "--tmpfs", "/scratch"]
+    made: set[Path] = {Path("/tmp"), Path("/scratch")}
+    for root in _python_roots():
+        _bind_with_parents(argv, root, root, made)
+    _bind_with_parents(argv, ROOT / "dlbook", ROOT / "dlbook", made)
+    for name in WORKER_FILES:
+        _bind_with_parents(argv, HERE / name, Path("/opt/grader") / name, made)
+    for chapter, folder in spec.chapters.items():
+        _bind_with_parents(argv, folder, Path("/opt/chapters") / chapter, made)
+    for key, value in {**env, "DLBOOK_CHAPTERS_DIR": "/opt/chapters"}.items():
+        argv += ["--setenv", key, value]
+    argv += ["--chdir", "/scratch", "--",
+             "setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
+             "prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}",
+             f"--fsize={limits.file_bytes}", f"--cpu={int(limits.budget_s) + 5}",
+             "--core=0", "--",
+             sys.executable, "-s", "/opt/grader/worker.py"]
+    return argv
+
+
+class LearnerProcess:
+    """A running sandboxed worker holding one learner's notebook."""
+
+    def __init__(self, spec: SandboxSpec, cells: list[str], deadline: float) -> None:
+        self.spec, self.deadline = spec, deadline
+        self.progress = -1
+        # Unbuffered, so that select() on the pipe sees every byte not yet read.
+        self.process = subprocess.Popen(
+            command(spec), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, start_new_session=True, bufsize=0)
+        self._callbacks: dict[int, object] = {}
+        try:
+            protocol.send(self.process.stdin, {"cells": cells})
+            while True:
+                header, _ = self._receive(self.deadline)
+                if "progress" in header:
+                    self.progress = int(header["progress"])
+                    continue
+                self.cell_statuses = [str(status) for status in header["ready"]]
+                break
+        except (LearnerCrash, BrokenPipeError, KeyError, TypeError) as error:
+            self.stop()
+            where = f" while running cell {self.progress + 1}" if self.progress >= 0 else ""
+            raise LearnerCrash(f"{self._death_reason(error)}{where}") from None
+
+    def _death_reason(self, error: BaseException) -> str:
+        if isinstance(error, LearnerCrash):
+            return str(error)
+        return "the notebook's process stopped unexpectedly"
+
+    def _receive(self, deadline: float) -> tuple[dict, list[bytes]]:
+        stream = self.process.stdout
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([stream], [], [], remaining)[0]:
+            self.stop()
+            raise LearnerCrash("ran out of time")
+        try:
+            return protocol.receive(stream)
+        except EOFError:
+            code = self.process.wait()
+            raise LearnerCrash(_exit_reason(code)) from None
+        except protocol.ProtocolError as error:
+            self.stop()
+            raise LearnerCrash(f"sent something the grader cannot accept ({error})") from None
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _register(self, value):
+        if callable(value) and not isinstance(value, (np.ndarray, type)):
+            ident = len(self._callbacks)
+            self._callbacks[ident] = value
+            return protocol.Callback(ident)
+        if type(value) in (list, tuple):
+            return type(value)(self._register(item) for item in value)
+        if type(value) is dict:
+            return {key: self._register(item) for key, item in value.items()}
+        return value
+
+    def call(self, name: str, args: tuple, kwargs: dict):
+        """Call the learner's function `name` in the sandbox; see the module docstring."""
+        if not self.alive():
+            raise LearnerCrash("the notebook's process is no longer running")
+        self._callbacks = {}
+        buffers: list[bytes] = []
+        header = {"call": name,
+                  "args": protocol.encode_value(list(self._register(args)), buffers),
+                  "kwargs": protocol.encode_value(self._register(kwargs), buffers)}
+        originals = [arg for arg in args if type(arg) in (np.ndarray, np.random.Generator)]
+        protocol.send(self.process.stdin, header, buffers)
+        deadline = min(self.deadline, time.monotonic() + self.spec.limits.call_s)
+        while True:
+            reply, reply_buffers = self._receive(deadline)
+            if "callback" in reply:
+                self._answer_callback(reply, reply_buffers, originals)
+                continue
+            break
+        _copy_back(originals, protocol.decode_value(reply.get("arrays", {"list": []}),
+                                                    reply_buffers))
+        for warning in reply.get("warnings", []):
+            category = SAFE_WARNINGS.get(str(warning.get("category")), UserWarning)
+            warnings.warn(str(warning.get("message")), category, stacklevel=3)
+        if "error" in reply:
+            error = reply["error"]
+            kind = SAFE_EXCEPTIONS.get(str(error.get("type")), RuntimeError)
+            message = str(error.get("message", ""))
+            if error.get("type") == "ProtocolError":
+                kind = TypeError
+                message = f"{name} gave a result the grader cannot read: {message}"
+            raise kind(message)
+        value = protocol.decode_value(reply["value"], reply_buffers)
+        return iter(value) if reply.get("iterator") else value
+
+    def _answer_callback(self, reply: dict, buffers: list[bytes], originals: list) -> None:
+        _copy_back(originals, protocol.decode_value(reply.get("sync", {"list": []}), buffers))
+        function = self._callbacks.get(int(reply["callback"]))
+        out: list[bytes] = []
+        try:
+            args = protocol.decode_value(reply["args"], buffers)
+            kwargs = protocol.decode_value(reply["kwargs"], buffers)
+            answer = {"value": protocol.encode_value(function(*args, **kwargs), out)}
+        except Exception as error:  # the trusted callable's own error, reported back
+            out = []
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        protocol.send(self.process.stdin, answer, out)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+def _copy_back(originals: list, changed: list) -> None:
+    if type(changed) is not list or len(changed) != len(originals):
+        return
+    for original, new in zip(originals, changed, strict=True):
+        if type(original) is np.random.Generator and type(new) is np.random.Generator:
+            if type(original.bit_generator) is type(new.bit_generator):
+                original.bit_generator.state = new.bit_generator.state
+        elif (type(original) is np.ndarray and type(new) is np.ndarray
+              and new.shape == original.shape and original.flags.writeable):
+            np.copyto(original, new, casting="unsafe")
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        name = signal.Signals(-code).name
+        meaning = {"SIGSEGV": "a crash (segmentation fault)", "SIGKILL": "it was killed",
+                   "SIGXCPU": "its CPU time ran out", "SIGXFSZ": "it wrote too large a file",
+                   "SIGABRT": "it aborted"}.get(name, name)
+        return f"the notebook's process stopped: {meaning}"
+    return f"the notebook's process exited (exit status {code}; os._exit or sys.exit?)"
