@@ -9,11 +9,14 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 setup: $(VENV)/.installed system-packages
 
-# The grader sandboxes learner code with bubblewrap (Debian package); install it as root.
+# Debian packages: bubblewrap sandboxes learner code when grading; PostgreSQL is the
+# second gradebook backend the tests run against. Installed when missing, as root.
+DEBIAN_PACKAGES := bubblewrap postgresql
 system-packages:
-	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-		apt-get install -y -qq bubblewrap >/dev/null; } || \
-		echo "warning: bubblewrap is missing; install it (apt-get install bubblewrap) to grade"
+	@command -v bwrap >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	{ [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; } || \
+		echo "warning: could not install $(DEBIAN_PACKAGES); grading needs bubblewrap"
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

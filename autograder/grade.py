@@ -64,6 +64,7 @@ class Row:
     reason: str = ""
     label: str = ""
     verdict: Verdict | None = None
+    reused: bool = False  # graded in an earlier run, file unchanged
 
     def as_csv(self) -> dict:
         def points(value: float | None) -> str:
@@ -82,7 +83,6 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     out_dir: Path | None = None
-    regraded: int = 0
 
     @property
     def failed(self) -> list[str]:
@@ -152,7 +152,7 @@ class Grader:
 
     def grade(self, submissions: list[Submission], regrade: bool = False) -> list[Row]:
         """Grade submissions in parallel; unchanged ones graded before are reused."""
-        store = GradeStore(self.db_url)
+        store = GradeStore(self.db_url, self.config.CourseDirectory.course_id)
         rows, todo = [], []
         try:
             for submission in submissions:
@@ -162,7 +162,7 @@ class Grader:
                 done = None if regrade else store.previous(
                     submission.student, notebook.assignment, notebook.name, digest)
                 if done is not None:
-                    rows.append(self._row(submission, done, assignment))
+                    rows.append(self._row(submission, done, assignment, reused=True))
                 else:
                     todo.append((submission, digest, assignment))
             with ProcessPoolExecutor(max_workers=min(self.jobs, max(len(todo), 1))) as pool:
@@ -181,13 +181,14 @@ class Grader:
         return rows
 
     @staticmethod
-    def _row(submission: Submission, verdict: Verdict, assignment: Assignment) -> Row:
+    def _row(submission: Submission, verdict: Verdict, assignment: Assignment,
+             reused: bool = False) -> Row:
         notebook = submission.notebook
         return Row(submission.student, notebook.assignment, notebook.name, "graded",
                    verdict.score, assignment.max_score,
                    " ".join(f"{o.grade_id}={o.points:g}/{o.max_points:g}"
                             for o in verdict.outcomes),
-                   "; ".join(verdict.notes), submission.label, verdict)
+                   "; ".join(verdict.notes), submission.label, verdict, reused)
 
 
 def write_outputs(report: Report, out_dir: Path) -> None:
@@ -248,6 +249,10 @@ def print_summary(report: Report) -> None:
             print(f"  {row.student:<20} {row.assignment:<14} NOT GRADED: {row.reason}")
     for problem in report.problems:
         print(f"  {problem.label}: {problem.reason}")
+    reused = sum(row.reused for row in report.rows)
+    if reused:
+        print(f"{reused} notebook(s) graded before and unchanged were not graded again "
+              "(--regrade grades them anyway).")
     print(f"grades: {report.out_dir / 'grades.csv'}")
     print(f"feedback: {report.out_dir / 'feedback'}")
     if report.failed:

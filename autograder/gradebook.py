@@ -35,8 +35,8 @@ graded = sa.Table(
 class GradeStore:
     """Reads and writes grades for one gradebook URL."""
 
-    def __init__(self, db_url: str) -> None:
-        self.db_url = db_url
+    def __init__(self, db_url: str, course_id: str = "dlbook") -> None:
+        self.db_url, self.course_id = db_url, course_id
         self.engine = sa.create_engine(db_url)
         metadata.create_all(self.engine)
 
@@ -59,7 +59,7 @@ class GradeStore:
     def save(self, student: str, assignment: str, notebook: str, sha256: str,
              verdict: Verdict) -> None:
         """Write the scores into nbgrader's gradebook, then record the file as graded."""
-        with Gradebook(self.db_url) as gradebook:
+        with Gradebook(self.db_url, self.course_id) as gradebook:
             try:
                 gradebook.find_student(student)
             except MissingEntry:
@@ -84,7 +84,7 @@ class GradeStore:
 
     def scores(self, assignment: str, student: str) -> dict[str, float | None]:
         """grade_id -> score as nbgrader's gradebook holds it (for checks and reports)."""
-        with Gradebook(self.db_url) as gradebook:
+        with Gradebook(self.db_url, self.course_id) as gradebook:
             submission = gradebook.find_submission(assignment, student)
             return {grade.name: grade.score for notebook in submission.notebooks
                     for grade in notebook.grades}

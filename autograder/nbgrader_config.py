@@ -28,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 c.CourseDirectory.root = str(HERE.parent)
+# A course id is required by databases that enforce foreign keys (PostgreSQL).
+c.CourseDirectory.course_id = "dlbook"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "chapters"
 c.CourseDirectory.submitted_directory = "autograder/work/submitted"

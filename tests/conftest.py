@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from autograder.course import course_notebooks
@@ -20,3 +22,23 @@ def grading_area(tmp_path):
     """Work folder and SQLite gradebook of their own, so tests never touch the real ones."""
     return {"work_dir": tmp_path / "work", "db_url": f"sqlite:///{tmp_path / 'gradebook.db'}",
             "out_dir": tmp_path / "results"}
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the whole test session (skipped only outside CI)."""
+    from databases import PostgresServer, postgres_bin
+
+    if postgres_bin() is None and not os.environ.get("CI"):
+        pytest.skip("PostgreSQL is not installed here (make setup installs it)")
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def gradebook_url(request, tmp_path):
+    """Each test using this runs once per gradebook backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gradebook.db'}"
+    return request.getfixturevalue("postgres").new_database()

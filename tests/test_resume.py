@@ -1,0 +1,93 @@
+"""Killing the grader mid-batch and running it again loses and duplicates nothing,
+on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+import sqlalchemy as sa
+from notebook_tools import exercises, filled_in, read
+
+from autograder.course import ROOT, course_notebooks
+from autograder.gradebook import GradeStore
+
+NOTEBOOK = course_notebooks()[0]
+LEARNERS = 6
+
+
+def grade_command(folder, area, db_url):
+    return [sys.executable, "-m", "autograder.grade", str(folder), "--out", str(area / "out"),
+            "--work-dir", str(area / "work"), "--db-url", db_url, "--jobs", "2"]
+
+
+def recorded(db_url) -> int:
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("select count(*) from dlbook_graded")).scalar()
+    except sa.exc.DatabaseError:
+        return 0  # the table is not there yet
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def class_folder(tmp_path):
+    source, learner = read(NOTEBOOK.source), read(NOTEBOOK.release)
+    wrong = [exercise["grade_id"] for exercise in exercises(source)]
+    folder = tmp_path / "class"
+    expected = {}
+    for index in range(LEARNERS):
+        student = f"learner{index}"
+        (folder / student).mkdir(parents=True)
+        variant = wrong[index] if index % 2 else None  # every other learner gets one wrong
+        nbformat.write(filled_in(learner, source, wrong=variant),
+                       folder / student / NOTEBOOK.filename)
+        expected[student] = variant
+    return folder, expected
+
+
+def test_killed_run_resumes_without_lost_or_duplicate_grades(class_folder, gradebook_url,
+                                                             tmp_path):
+    folder, variants = class_folder
+    command = grade_command(folder, tmp_path, gradebook_url)
+    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while recorded(gradebook_url) < 2 and time.monotonic() < deadline:
+        assert first.poll() is None, "the first run ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    done_before = recorded(gradebook_url)
+    assert 2 <= done_before < LEARNERS, "the kill should land mid-batch"
+
+    second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"{done_before} notebook(s) graded before" in second.stdout
+
+    assert recorded(gradebook_url) == LEARNERS
+    store = GradeStore(gradebook_url)
+    try:
+        reference = store.scores(NOTEBOOK.assignment, "learner0")
+        assert sum(reference.values()) == 10 and None not in reference.values()
+        for student, variant in variants.items():
+            scores = store.scores(NOTEBOOK.assignment, student)
+            assert len(scores) == len(reference), "one grade per test cell, no duplicates"
+            if variant is not None:
+                assert scores[f"test_{variant}"] == 0, f"{student}: {variant} was wrong"
+    finally:
+        store.close()
+    engine = sa.create_engine(gradebook_url)
+    with engine.connect() as connection:
+        grades = connection.execute(sa.text("select count(*) from grade")).scalar()
+        submissions = connection.execute(
+            sa.text("select count(*) from submitted_assignment")).scalar()
+    engine.dispose()
+    assert submissions == LEARNERS and grades == LEARNERS * len(reference)
