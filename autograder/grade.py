@@ -130,6 +130,8 @@ class Grader:
     def import_submission(self, submission: Submission, replace: bool) -> str | None:
         """Copy a submission into the work folder; return why not, or None."""
         target = self.submitted_path(submission)
+        if target.exists() and target.samefile(submission.path):
+            return None  # graded where nbgrader collect put it
         if target.exists() and not filecmp.cmp(target, submission.path, shallow=False):
             if not replace:
                 return ("a different notebook from this learner is already waiting to be "

@@ -128,3 +128,24 @@ def test_a_broken_configuration_fails_loudly(monkeypatch, tmp_path, grading_area
     monkeypatch.setattr(course, "AUTOGRADER_DIR", tmp_path)
     assert run([tmp_path], grading_area) == 2
     assert "typo in the config" in capsys.readouterr().err
+
+
+def test_the_grader_refuses_to_run_without_a_sandbox(monkeypatch, tmp_path, grading_area,
+                                                      capsys):
+    import autograder.grade as grade
+
+    monkeypatch.setattr(grade, "bwrap_available", lambda: "bubblewrap is not installed")
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    assert run([tmp_path / "class"], grading_area) == 2
+    err = capsys.readouterr().err
+    assert "cannot sandbox learner code" in err and "Refusing to grade" in err
+    assert not (grading_area["out_dir"] / "grades.csv").exists()
+
+
+def test_grading_without_the_sandbox_must_be_asked_for_and_is_loud(tmp_path, grading_area,
+                                                                   reference, capsys):
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    nbformat.write(reference, tmp_path / "class" / "ada" / NOTEBOOK.filename)
+    assert run([tmp_path / "class"], grading_area, "--unsafe-no-sandbox") == 0
+    assert "WARNING: GRADING WITHOUT A SANDBOX" in capsys.readouterr().err
+    assert rows(grading_area)[0]["score"] == "10"
