@@ -99,6 +99,19 @@ def _split(source: str) -> tuple[str, str, str]:
     return join(lines[:begin]), join(lines[begin + 1:end]), join(lines[end + 1:])
 
 
+def chapters_used(source: Path) -> set[str]:
+    """Earlier chapters a notebook loads with `load_chapter`, and those they load, etc."""
+    found: set[str] = set()
+    pending = [source]
+    while pending:
+        notebook = nbformat.read(pending.pop(), as_version=4)
+        for chapter in CHAPTER_USE.findall("\n".join(cell.source for cell in notebook.cells)):
+            if chapter not in found:
+                found.add(chapter)
+                pending += sorted((source.parent.parent / chapter).glob("*.ipynb"))
+    return found
+
+
 def load_assignment(source: Path, release: Path) -> Assignment:
     """Read an instructor notebook and its released (learner) version."""
     notebook = nbformat.read(source, as_version=4)
@@ -117,7 +130,7 @@ def load_assignment(source: Path, release: Path) -> Assignment:
             functions += DEFINED.findall(cell.source)
         else:
             setup += [line for line in cell.source.splitlines() if IMPORT_LINE.match(line)]
-    chapters = sorted(set(CHAPTER_USE.findall("\n".join(c.source for c in notebook.cells))))
+    chapters = sorted(chapters_used(source))
     released = {cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
                 for cell in nbformat.read(release, as_version=4).cells
                 if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)}

@@ -110,6 +110,8 @@ _reference_{name} = {name}
 
 
 def _perturbed(value):
+    if type(value).__name__ == "generator":
+        return (_perturbed(item) for item in value)
     if isinstance(value, (tuple, list)):
         return type(value)(_perturbed(item) for item in value)
     return value + 1
@@ -139,8 +141,16 @@ def filled_in(learner: nbformat.NotebookNode, source: nbformat.NotebookNode,
 
 
 def dependents(source: nbformat.NotebookNode, function: str) -> set[str]:
-    """grade_ids of other solutions whose reference code calls `function`."""
-    call = re.compile(rf"\b{re.escape(function)}\(")
-    return {grade_id for grade_id, cell in solution_cells(source).items()
-            if defined_function(cell.source) != function
-            and any(call.search(line) for line in region_lines(cell.source, "solution"))}
+    """grade_ids of other solutions whose reference code calls `function`, directly or
+    through another solution that does."""
+    cells = {grade_id: (defined_function(cell.source), region_lines(cell.source, "solution"))
+             for grade_id, cell in solution_cells(source).items()}
+    found: set[str] = set()
+    pending = [function]
+    while pending:
+        call = re.compile(rf"\b{re.escape(pending.pop())}\(")
+        for grade_id, (name, lines) in cells.items():
+            if name != function and grade_id not in found and any(map(call.search, lines)):
+                found.add(grade_id)
+                pending.append(name)
+    return found

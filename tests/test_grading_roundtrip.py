@@ -51,17 +51,22 @@ def test_untouched_learner_notebook_scores_zero_but_is_graded(graded):
     assert rows["blank"].score == 0
 
 
-def test_one_wrong_exercise_loses_exactly_its_points(graded):
+def test_one_wrong_exercise_loses_its_points_and_no_unrelated_ones(graded):
+    """A wrong answer loses that exercise's points. Exercises whose reference answer calls
+    the wrong function (directly or not) may lose theirs too; no other exercise may."""
     source, rows, _ = graded
     points = {exercise["grade_id"]: exercise["points"] for exercise in exercises(source)}
-    full = sum(points.values())
-    assert rows["reference"].max_score == full
+    assert rows["reference"].max_score == sum(points.values())
     for exercise in exercises(source):
-        # A wrong function also fails the exercises whose reference answer calls it.
-        lost = points[exercise["grade_id"]] + sum(
-            points[other] for other in dependents(source, exercise["function"]))
         row = rows[f"wrong-{exercise['grade_id']}"]
         assert row.status == "graded", row.reason
-        assert row.score == full - lost, (
-            f"a wrong {exercise['function']} should score {full - lost}, got {row.score} "
-            f"({row.exercises})")
+        scored = {outcome.grade_id: outcome.points for outcome in row.verdict.outcomes}
+        may_fail = {f"test_{grade_id}"
+                    for grade_id in dependents(source, exercise["function"])}
+        assert scored[exercise["test_id"]] == 0, (
+            f"a wrong {exercise['function']} should lose its points ({row.exercises})")
+        for test_id, score in scored.items():
+            if test_id != exercise["test_id"] and test_id not in may_fail:
+                assert score == points[test_id.removeprefix("test_")], (
+                    f"a wrong {exercise['function']} should not cost {test_id} "
+                    f"({row.exercises})")
