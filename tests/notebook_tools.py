@@ -43,27 +43,47 @@ def without_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if line.strip() not in markers)
 
 
-def secret_lines(notebook: nbformat.NotebookNode) -> set[str]:
-    """Lines of solutions and hidden tests that appear nowhere else in the notebook.
-
-    A line the author also wrote outside those regions (in the text, or in a visible
-    test) is public by choice. Short lines (`return z`) and comments say nothing about an
-    answer and are left out too.
-    """
-    markers = {marker for pair in REGIONS.values() for marker in pair}
-    secret, public = set(), set()
+def _lines_by_region(notebook: nbformat.NotebookNode) -> dict[str, set[str]]:
+    """Stripped lines of a notebook: "solution", "hidden", and "public" (all the rest)."""
+    begin = {pair[0]: kind for kind, pair in REGIONS.items()}
+    ends = {pair[1] for pair in REGIONS.values()}
+    found: dict[str, set[str]] = {"solution": set(), "hidden": set(), "public": set()}
     for cell in notebook.cells:
-        inside = False
+        region = "public"
         for line in cell.source.splitlines():
             stripped = line.strip()
-            if stripped in markers:
-                inside = stripped.startswith("### BEGIN")
+            if stripped in begin:
+                region = begin[stripped]
+            elif stripped in ends:
+                region = "public"
             else:
-                (secret if inside else public).add(stripped)
-    public_text = "\n".join(public)
-    return {line for line in secret
-            if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#")
-            and line not in public_text}
+                found[region].add(stripped)
+    return found
+
+
+def public_text(notebooks: list[nbformat.NotebookNode]) -> str:
+    """Everything outside solutions and hidden tests, in all the given notebooks."""
+    return "\n".join(line for notebook in notebooks
+                     for line in _lines_by_region(notebook)["public"])
+
+
+def secret_lines(notebook: nbformat.NotebookNode, published: str = "") -> set[str]:
+    """Lines of solutions and hidden tests that the notebook shows nowhere else.
+
+    A line the author also wrote outside those regions (in the text, or in a visible
+    test) is public by choice. A hidden-test line is also public when it appears in
+    `published` (the public text of other chapters: generic checks such as
+    `assert isinstance(result, tuple)` are not secrets); a solution line never is.
+    Short lines (`return z`) and comments say nothing about an answer and are left out.
+    """
+    lines = _lines_by_region(notebook)
+    own = "\n".join(lines["public"])
+
+    def secret(line: str) -> bool:
+        return len(line) >= MIN_SECRET_LENGTH and not line.startswith("#") and line not in own
+
+    return ({line for line in lines["solution"] if secret(line)}
+            | {line for line in lines["hidden"] if secret(line) and line not in published})
 
 
 def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
