@@ -19,7 +19,6 @@ import csv
 import datetime
 import filecmp
 import hashlib
-import multiprocessing
 import os
 import shutil
 import sys
@@ -47,7 +46,7 @@ from autograder.sandbox import Limits, SandboxSpec, bwrap_available
 
 CSV_COLUMNS = ["student", "assignment", "notebook", "status", "score", "max_score",
                "exercises", "reason"]
-FIRST_UID = 60000
+FIRST_UID, UID_RANGE = 60000, 5000
 
 
 @dataclass
@@ -95,9 +94,12 @@ def sha256_file(path: Path) -> str:
 
 
 def _judge_one(assignment: Assignment, isolate: bool, limits: Limits, path: str) -> Verdict:
-    """Grade one notebook (runs in a pool process, with a user id of its own)."""
-    identity = multiprocessing.current_process()._identity
-    uid = FIRST_UID + (identity[0] if identity else 0)
+    """Grade one notebook (runs in a pool process, with a user id of its own).
+
+    The id comes from the process id, so that concurrent grading runs do not share
+    a process limit either.
+    """
+    uid = FIRST_UID + os.getpid() % UID_RANGE
     chapters = {name: SOLUTIONS_DIR / name for name in assignment.chapters}
     spec = SandboxSpec(uid=uid, chapters=chapters, isolate=isolate, limits=limits)
     return Judge(assignment, spec).judge(nbformat.read(path, as_version=4))
@@ -174,7 +176,15 @@ class Grader:
                            for submission, digest, assignment in todo}
                 for future in as_completed(futures):
                     submission, digest, assignment = futures[future]
-                    verdict = future.result()
+                    try:
+                        verdict = future.result()
+                    except Exception as error:  # a grader bug must cost one notebook only
+                        notebook = submission.notebook
+                        reason = (f"the grader failed on this notebook ({type(error).__name__}: "
+                                  f"{error}); tell the course staff")
+                        rows.append(Row(submission.student, notebook.assignment, notebook.name,
+                                        "not graded", label=submission.label, reason=reason))
+                        continue
                     store.save(submission.student, submission.notebook.assignment,
                                submission.notebook.name, digest, verdict)
                     rows.append(self._row(submission, verdict, assignment))

@@ -67,18 +67,24 @@ def notebook_problem(path: Path) -> str | None:
         return "the file is not text (not a Jupyter notebook)"
     except json.JSONDecodeError as error:
         return f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-    if not isinstance(data, dict) or "cells" not in data:
-        return "valid JSON but not a Jupyter notebook (no 'cells')"
+    except RecursionError:
+        return "not a usable notebook (its JSON is nested too deeply)"
+    if not isinstance(data, dict):
+        return "valid JSON but not a Jupyter notebook"
     major = data.get("nbformat")
-    if major != 4:
+    if major is not None and major != 4:
         return (
             f"notebook format {major!r} is not supported; open and save it in "
             "JupyterLab to convert it to format 4"
         )
+    if "cells" not in data:
+        return "valid JSON but not a Jupyter notebook (no 'cells')"
     try:
         nbformat.validate(nbformat.from_dict(data))
     except nbformat.ValidationError as error:
         return f"not a valid Jupyter notebook: {error.message}"
+    except RecursionError:
+        return "not a usable notebook (nested too deeply)"
     return None
 
 

@@ -138,17 +138,30 @@ def load_assignment(source: Path, release: Path) -> Assignment:
                       released)
 
 
+def _nbgrader(cell: nbformat.NotebookNode) -> dict:
+    """A submitted cell's nbgrader metadata, or {} if it is missing or damaged."""
+    info = cell.get("metadata", {}).get("nbgrader", {})
+    return info if isinstance(info, dict) else {}
+
+
+def _checksum(cell: nbformat.NotebookNode) -> str | None:
+    try:
+        return compute_checksum(cell)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None  # metadata too damaged to checksum
+
+
 def tampering(assignment: Assignment, submitted: nbformat.NotebookNode) -> list[str]:
     """Plain-words notes on test cells that were deleted, edited, duplicated or re-typed."""
     notes, seen = [], {}
     for cell in submitted.cells:
-        info = cell.get("metadata", {}).get("nbgrader", {})
+        info = _nbgrader(cell)
         grade_id = info.get("grade_id")
-        if grade_id in assignment.released:
+        if isinstance(grade_id, str) and grade_id in assignment.released:
             seen[grade_id] = seen.get(grade_id, 0) + 1
-            if cell.cell_type != "code" or not info.get("grade"):
+            if cell.get("cell_type") != "code" or not info.get("grade"):
                 notes.append(f"test cell {grade_id} was changed into another kind of cell")
-            elif compute_checksum(cell) != assignment.released[grade_id]:
+            elif _checksum(cell) != assignment.released[grade_id]:
                 notes.append(f"test cell {grade_id} was edited")
     for grade_id in assignment.released:
         if grade_id not in seen:
@@ -162,9 +175,9 @@ def tampering(assignment: Assignment, submitted: nbformat.NotebookNode) -> list[
 
 def learner_cells(submitted: nbformat.NotebookNode) -> list[str]:
     """The code the sandbox runs: every code cell except the (learner's copy of) tests."""
-    return [cell.source for cell in submitted.cells
+    return [str(cell.get("source", "")) for cell in submitted.cells
             if cell.get("cell_type") == "code"
-            and not (is_grade(cell) and not is_solution(cell))]
+            and not (_nbgrader(cell).get("grade") and not _nbgrader(cell).get("solution"))]
 
 
 def _describe(error: BaseException, hidden: bool, label: str) -> str:
@@ -201,22 +214,24 @@ class Judge:
         self.assignment, self.spec = assignment, spec
         self.process: LearnerProcess | None = None
         self.crash: str | None = None
-        self.restarts = 0
+        self.started = False  # the notebook ran to the end at least once
         self.cells: list[str] = []
         self.deadline = 0.0
 
     def _start(self) -> None:
         try:
             self.process = LearnerProcess(self.spec, self.cells, self.deadline)
+            self.started = True
         except LearnerCrash as crash:
             self.process, self.crash = None, str(crash)
             raise
 
     def call(self, name: str, args: tuple, kwargs: dict):
         if self.process is None or not self.process.alive():
-            if self.restarts >= 1 or time.monotonic() >= self.deadline:
+            # A notebook that ran to the end once is run again after a crash in one of
+            # its functions, for the tests that remain, as long as time is left.
+            if not self.started or time.monotonic() >= self.deadline:
                 raise LearnerCrash(self.crash or "the notebook's process is not running")
-            self.restarts += 1
             self._start()
         try:
             return self.process.call(name, args, kwargs)

@@ -37,8 +37,8 @@ WORKER_FILES = ("worker.py", "protocol.py")
 SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
     "ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError", "AssertionError",
     "NotImplementedError", "AttributeError", "NameError", "RuntimeError", "ArithmeticError",
-    "FloatingPointError", "OverflowError", "LookupError", "StopIteration", "RecursionError",
-    "MemoryError")}
+    "FloatingPointError", "OverflowError", "LookupError", "RecursionError", "MemoryError",
+    "TimeoutError")}  # StopIteration is left out: it would silently end a test's loop
 SAFE_WARNINGS = {name: getattr(builtins, name) for name in (
     "RuntimeWarning", "UserWarning", "DeprecationWarning", "FutureWarning")}
 
@@ -156,7 +156,8 @@ class LearnerProcess:
             stderr=subprocess.DEVNULL, start_new_session=True, bufsize=0)
         self._callbacks: dict[int, object] = {}
         try:
-            protocol.send(self.process.stdin, {"cells": cells})
+            protocol.send(self.process.stdin, {"cells": cells,
+                                               "call_seconds": spec.limits.call_s})
             while True:
                 header, _ = self._receive(self.deadline)
                 if "progress" in header:
@@ -175,13 +176,11 @@ class LearnerProcess:
         return "the notebook's process stopped unexpectedly"
 
     def _receive(self, deadline: float) -> tuple[dict, list[bytes]]:
-        stream = self.process.stdout
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([stream], [], [], remaining)[0]:
-            self.stop()
-            raise LearnerCrash("ran out of time")
         try:
-            return protocol.receive(stream)
+            return protocol.receive(_DeadlineReader(self.process.stdout.fileno(), deadline))
+        except TimeoutError:
+            self.stop()
+            raise LearnerCrash("ran out of time") from None
         except EOFError:
             code = self.process.wait()
             raise LearnerCrash(_exit_reason(code)) from None
@@ -214,7 +213,8 @@ class LearnerProcess:
                   "kwargs": protocol.encode_value(self._register(kwargs), buffers)}
         originals = [arg for arg in args if type(arg) in (np.ndarray, np.random.Generator)]
         protocol.send(self.process.stdin, header, buffers)
-        deadline = min(self.deadline, time.monotonic() + self.spec.limits.call_s)
+        # The worker interrupts a slow call itself; this is for code that cannot be.
+        deadline = min(self.deadline, time.monotonic() + self.spec.limits.call_s + 2)
         while True:
             reply, reply_buffers = self._receive(deadline)
             if "callback" in reply:
@@ -264,6 +264,19 @@ class LearnerProcess:
                 pass
 
 
+class _DeadlineReader:
+    """Reads a pipe, raising TimeoutError if the bytes do not come by `deadline`."""
+
+    def __init__(self, fd: int, deadline: float) -> None:
+        self.fd, self.deadline = fd, deadline
+
+    def read(self, size: int) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            raise TimeoutError
+        return os.read(self.fd, min(size, 1 << 20))
+
+
 def _copy_back(originals: list, changed: list) -> None:
     if type(changed) is not list or len(changed) != len(originals):
         return
@@ -277,8 +290,12 @@ def _copy_back(originals: list, changed: list) -> None:
 
 
 def _exit_reason(code: int) -> str:
-    if code < 0:
-        name = signal.Signals(-code).name
+    if code < 0 or code > 128:  # killed by a signal (bwrap reports 128 + its number)
+        number = -code if code < 0 else code - 128
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
         meaning = {"SIGSEGV": "a crash (segmentation fault)", "SIGKILL": "it was killed",
                    "SIGXCPU": "its CPU time ran out", "SIGXFSZ": "it wrote too large a file",
                    "SIGABRT": "it aborted"}.get(name, name)

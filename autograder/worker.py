@@ -14,11 +14,30 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
 import types
 import warnings
 
+import numpy as np
 import protocol
+
+# Taken before any learner code runs, which may replace the module's attributes.
+CATCH_WARNINGS, SIMPLEFILTER, ERRSTATE = warnings.catch_warnings, warnings.simplefilter, np.errstate
+
+
+class TimeLimit(Exception):
+    """Raised inside learner code that runs past its time limit."""
+
+
+def _alarm(signum, frame):
+    raise TimeLimit("took longer than the time limit")
+
+
+def _limited(seconds: float):
+    """Arm a timer that interrupts learner code after `seconds` (0 disarms it)."""
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.0))
 
 
 def _silence_output() -> tuple[io.BufferedReader, io.BufferedWriter]:
@@ -39,9 +58,11 @@ class Session:
     def __init__(self, requests: io.BufferedReader, replies: io.BufferedWriter) -> None:
         self.requests, self.replies = requests, replies
         self.shell = None
+        self.call_seconds = 60.0
 
-    def run_cells(self, cells: list[str]) -> list[str]:
-        """Run each cell; return one status per cell ('ok' or the error's name)."""
+    def run_cells(self, cells: list[str], seconds: float) -> list[str]:
+        """Run each cell (at most `seconds` each, like a notebook's per-cell timeout);
+        return one status per cell ('ok' or the error's name)."""
         os.environ.setdefault("MPLBACKEND", "Agg")
         from IPython.core.interactiveshell import InteractiveShell
 
@@ -49,8 +70,14 @@ class Session:
         statuses = []
         for index, source in enumerate(cells):
             protocol.send(self.replies, {"progress": index})
-            result = self.shell.run_cell(source, store_history=False, silent=True)
-            error = result.error_in_exec or result.error_before_exec
+            try:
+                _limited(seconds)
+                result = self.shell.run_cell(source, store_history=False, silent=True)
+                error = result.error_in_exec or result.error_before_exec
+            except TimeLimit as timeout:  # raised between IPython's own handlers
+                error = timeout
+            finally:
+                _limited(0)
             statuses.append("ok" if error is None else type(error).__name__)
         return statuses
 
@@ -89,18 +116,28 @@ class Session:
         function = self.shell.user_ns.get(header["call"]) if self.shell else None
         reply: dict = {}
         out: list[bytes] = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        # Each call starts from NumPy's default error handling and sees every warning,
+        # whatever state earlier cells left behind.
+        with CATCH_WARNINGS(record=True) as caught, ERRSTATE(
+                over="warn", divide="warn", invalid="warn", under="ignore"):
+            SIMPLEFILTER("always")
             try:
                 if not callable(function):
                     raise NameError(f"name {header['call']!r} is not defined")
+                _limited(self.call_seconds)
                 value = function(*args, **kwargs)
                 if isinstance(value, types.GeneratorType):
                     reply["iterator"] = True
                     value = list(value)
+                _limited(0)
                 reply["value"] = protocol.encode_value(value, out)
+            except TimeLimit:
+                reply = {"error": {"type": "TimeoutError", "message":
+                                   f"{header['call']} took longer than {self.call_seconds:g} s"}}
             except BaseException as error:  # noqa: BLE001 - everything is the learner's
                 reply = {"error": {"type": type(error).__name__, "message": str(error)[:2000]}}
+            finally:
+                _limited(0)
         reply["warnings"] = [{"category": warning.category.__name__,
                               "message": str(warning.message)[:500]} for warning in caught[:20]]
         reply["arrays"] = protocol.encode_value(arrays, out)
@@ -108,7 +145,8 @@ class Session:
 
     def serve(self) -> None:
         header, _ = protocol.receive(self.requests)
-        statuses = self.run_cells(header["cells"])
+        self.call_seconds = float(header["call_seconds"])
+        statuses = self.run_cells(header["cells"], self.call_seconds)
         protocol.send(self.replies, {"ready": statuses})
         while True:
             try:
