@@ -5,18 +5,41 @@ BIN := $(VENV)/bin
 # Tools that nbgrader runs as commands (alembic) must be found in the environment.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup system-packages book test notebooks release lock
+.PHONY: setup system-packages mathjax book instructor test notebooks release lock
 
-setup: $(VENV)/.installed system-packages
+setup: $(VENV)/.installed system-packages mathjax
 
 # Debian packages: bubblewrap sandboxes learner code when grading; PostgreSQL is the
-# second gradebook backend the tests run against. Installed when missing, as root.
-DEBIAN_PACKAGES := bubblewrap postgresql
+# second gradebook backend the tests run against; chromium runs the website's browser
+# tests; npm fetches MathJax for the website. Each is installed when missing, as root.
 system-packages:
-	@command -v bwrap >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	{ [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; } || \
-		echo "warning: could not install $(DEBIAN_PACKAGES); grading needs bubblewrap"
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "warning: missing Debian packages:$$missing (install them as root)"; exit 0; fi; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+
+# The website loads nothing from outside itself: MathJax (pinned, checksum verified) is
+# fetched from the npm registry into _vendor/mathjax/ (git-ignored), which the book copies
+# into its _static/. Only what tex-mml-chtml.js loads (fonts, extensions, menu, a11y).
+MATHJAX_VERSION := 3.2.2
+MATHJAX_SHA256 := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
+MATHJAX := _vendor/mathjax
+mathjax: $(MATHJAX)/.version-$(MATHJAX_VERSION)
+$(MATHJAX)/.version-$(MATHJAX_VERSION): | system-packages
+	rm -rf .mathjax $(MATHJAX) && mkdir -p .mathjax $(MATHJAX)
+	cd .mathjax && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && \
+		echo "$(MATHJAX_SHA256)  mathjax-$(MATHJAX_VERSION).tgz" | sha256sum --check --quiet && \
+		tar xzf mathjax-$(MATHJAX_VERSION).tgz
+	cd .mathjax/package/es5 && cp -r --parents tex-mml-chtml.js output/chtml/fonts \
+		input/tex/extensions ui a11y sre $(CURDIR)/$(MATHJAX)/
+	cp .mathjax/package/LICENSE $(MATHJAX)/
+	rm -rf .mathjax
+	touch $@
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +50,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: setup
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
+
+# The instructor edition (solutions included) goes to its own folder, never _build/html.
+instructor: setup
+	$(BIN)/python -m autograder.instructor_site
+	$(BIN)/jupyter-book build . --toc _toc_instructor.yml --config _config_instructor.yml \
+		--path-output _build/instructor --warningiserror --keep-going
+	@echo "Open _build/instructor/_build/html/index.html"
 
 test: setup
 	$(BIN)/ruff check .

@@ -42,3 +42,22 @@ def gradebook_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'gradebook.db'}"
     return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The learner website, built once per session like `make book` (warnings are errors)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from autograder.course import ROOT
+
+    out = tmp_path_factory.mktemp("site")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "--path-output", str(out),
+         "--warningiserror", "--keep-going"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"the book build failed:\n{result.stdout}\n{result.stderr}"
+    return out / "_build" / "html"
