@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tools that nbgrader runs as commands (alembic) must be found in the environment.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup system-packages mathjax book instructor test notebooks release lock
+.PHONY: setup system-packages mathjax book instructor linkcheck test notebooks release lock
 
 setup: $(VENV)/.installed system-packages mathjax
 
@@ -57,6 +57,11 @@ instructor: setup
 	$(BIN)/jupyter-book build . --toc _toc_instructor.yml --config _config_instructor.yml \
 		--path-output _build/instructor --warningiserror --keep-going
 	@echo "Open _build/instructor/_build/html/index.html"
+
+# External links need the internet, so they are checked only when asked; internal links
+# are checked on every `make test` (tests/test_browser.py).
+linkcheck: setup
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 test: setup
 	$(BIN)/ruff check .
