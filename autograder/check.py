@@ -22,8 +22,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.utils import determine_grade, is_grade
 
 from autograder.intake import notebook_problem
+from autograder.judge import exercise_label
 
-EXERCISE = re.compile(r"#\s*(Exercise\s+\d+\.\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -35,11 +35,6 @@ class Result:
     points: float
     max_points: float
     message: str
-
-
-def _label(cell: nbformat.NotebookNode) -> str:
-    match = EXERCISE.search(cell.source)
-    return match.group(1) if match else cell.metadata.nbgrader.get("grade_id", "test")
 
 
 def _message(cell: nbformat.NotebookNode) -> str:
@@ -71,7 +66,7 @@ def run_checks(path: Path, timeout: int = 120) -> list[Result]:
             message = _message(cell) if ran else "did not run (an earlier cell stopped the run)"
             if not ran:
                 points = 0
-            results.append(Result(_label(cell), points or 0, max_points, message))
+            results.append(Result(exercise_label(cell), points or 0, max_points, message))
     return results
 
 

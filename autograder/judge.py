@@ -88,6 +88,12 @@ class Verdict:
         return sum(outcome.points for outcome in self.outcomes)
 
 
+def exercise_label(cell: nbformat.NotebookNode) -> str:
+    """"Exercise N.k" as a test cell names itself, else its grade_id."""
+    match = EXERCISE.search(cell.source)
+    return match.group(0) if match else cell.metadata.nbgrader.get("grade_id", "test")
+
+
 def _split(source: str) -> tuple[str, str, str]:
     """A test cell's visible part, hidden part and what follows the hidden part."""
     lines = source.splitlines()
@@ -121,11 +127,9 @@ def load_assignment(source: Path, release: Path) -> Assignment:
             continue
         if is_grade(cell) and not is_solution(cell):
             visible, hidden, tail = _split(cell.source)
-            label = EXERCISE.search(cell.source)
             tests.append(TestCell(cell.metadata.nbgrader["grade_id"],
                                   float(cell.metadata.nbgrader["points"]),
-                                  label.group(0) if label else cell.metadata.nbgrader["grade_id"],
-                                  visible, hidden, tail))
+                                  exercise_label(cell), visible, hidden, tail))
         elif is_solution(cell):
             functions += DEFINED.findall(cell.source)
         else:
