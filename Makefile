@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Tools that nbgrader runs as commands (alembic) must be found in the environment.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# TensorFlow (chapter 8): no C++ start-up messages in notebook outputs or test logs, and
+# no oneDNN rounding differences between machines.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: setup system-packages mathjax book instructor linkcheck test notebooks release lock
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime
 import filecmp
 import hashlib
@@ -47,6 +48,9 @@ from autograder.sandbox import Limits, SandboxSpec, bwrap_available
 CSV_COLUMNS = ["student", "assignment", "notebook", "status", "score", "max_score",
                "exercises", "reason"]
 FIRST_UID, UID_RANGE = 60000, 5000
+# TensorFlow (chapter 8's tests import it here, in the trusted process): no C++ log lines.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 @dataclass
@@ -109,7 +113,8 @@ class Grader:
     """Grades submissions with all working folders under `work_dir`."""
 
     def __init__(self, work_dir: Path, db_url: str | None = None, isolate: bool = True,
-                 jobs: int | None = None, limits: Limits | None = None) -> None:
+                 jobs: int | None = None, limits: Limits | None = None,
+                 budget_s: float | None = None) -> None:
         self.work_dir = Path(work_dir).resolve()
         course = {
             "submitted_directory": str(self.work_dir / "submitted"),
@@ -122,7 +127,7 @@ class Grader:
         self.config = load_config(CourseDirectory=course)
         self.db_url: str = self.config.CourseDirectory.db_url
         self.isolate, self.jobs = isolate, jobs or os.cpu_count() or 1
-        self.limits = limits or Limits()
+        self.limits, self.budget_s = limits, budget_s
         self._assignments: dict[str, Assignment] = {}
 
     def submitted_path(self, submission: Submission) -> Path:
@@ -154,6 +159,13 @@ class Grader:
             self._assignments[notebook.assignment] = load_assignment(notebook.source, release)
         return self._assignments[notebook.assignment]
 
+    def limits_for(self, assignment: Assignment) -> Limits:
+        """Limits given to the grader win; else the chapter's own (its notebook's
+        `metadata.dlbook.grading`, e.g. more memory for TensorFlow) over the defaults.
+        A budget given on the command line replaces the chapter's."""
+        limits = self.limits or Limits.from_settings(assignment.grading)
+        return dataclasses.replace(limits, budget_s=self.budget_s) if self.budget_s else limits
+
     def grade(self, submissions: list[Submission], regrade: bool = False) -> list[Row]:
         """Grade submissions in parallel; unchanged ones graded before are reused."""
         store = GradeStore(self.db_url, self.config.CourseDirectory.course_id)
@@ -170,7 +182,8 @@ class Grader:
                 else:
                     todo.append((submission, digest, assignment))
             with ProcessPoolExecutor(max_workers=min(self.jobs, max(len(todo), 1))) as pool:
-                futures = {pool.submit(_judge_one, assignment, self.isolate, self.limits,
+                futures = {pool.submit(_judge_one, assignment, self.isolate,
+                                       self.limits_for(assignment),
                                        str(self.submitted_path(submission))):
                            (submission, digest, assignment)
                            for submission, digest, assignment in todo}
@@ -224,10 +237,12 @@ def write_outputs(report: Report, out_dir: Path) -> None:
 
 def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path, db_url: str | None = None,
                 replace: bool = False, isolate: bool = True, jobs: int | None = None,
-                regrade: bool = False, limits: Limits | None = None) -> Report:
+                regrade: bool = False, limits: Limits | None = None,
+                budget_s: float | None = None) -> Report:
     """Grade every notebook found in `paths`; see the module docstring."""
     report = Report()
-    grader = Grader(work_dir, db_url, isolate=isolate, jobs=jobs, limits=limits)
+    grader = Grader(work_dir, db_url, isolate=isolate, jobs=jobs, limits=limits,
+                    budget_s=budget_s)
     with Intake() as intake:
         for path in paths:
             intake.add(Path(path))
@@ -293,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regrade", action="store_true",
                         help="grade again notebooks already graded, unchanged")
     parser.add_argument("--jobs", type=int, help="notebooks graded at once (default: cores)")
-    parser.add_argument("--budget", type=float, default=Limits.budget_s,
-                        help="seconds allowed for one notebook and all its tests")
+    parser.add_argument("--budget", type=float,
+                        help="seconds allowed for one notebook and all its tests (default: "
+                        f"{Limits.budget_s:g}, or the chapter's own setting)")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run learner code without the sandbox (never for real grading)")
     args = parser.parse_args(argv)
@@ -311,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = grade_paths(args.paths, args.out, args.work_dir, args.db_url, args.replace,
                              isolate=isolate, jobs=args.jobs, regrade=args.regrade,
-                             limits=Limits(budget_s=args.budget))
+                             budget_s=args.budget)
     except CourseConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

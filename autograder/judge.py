@@ -31,7 +31,7 @@ from autograder.sandbox import LearnerCrash, LearnerProcess, SandboxSpec
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 EXERCISE = re.compile(r"Exercise\s+\d+\.\d+")
 IMPORT_LINE = re.compile(r"^(import|from) \w")
-DEFINED = re.compile(r"^def (\w+)\(", re.MULTILINE)
+DEFINED = re.compile(r"^(?:def|class) (\w+)\b", re.MULTILINE)
 CHAPTER_USE = re.compile(r"load_chapter\(\s*[\"'](\d\d_\w+)[\"']")
 REDACT_AT = re.compile(r"(,?\s*(expected|got|but got|should be|instead of)\b|\n)", re.IGNORECASE)
 
@@ -58,6 +58,7 @@ class Assignment:
     setup: str
     chapters: list[str]
     released: dict[str, str]  # grade_id -> checksum of the released test cell
+    grading: dict = field(default_factory=dict)  # the notebook's metadata.dlbook.grading
 
     @property
     def max_score(self) -> float:
@@ -138,8 +139,9 @@ def load_assignment(source: Path, release: Path) -> Assignment:
     released = {cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
                 for cell in nbformat.read(release, as_version=4).cells
                 if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)}
+    grading = notebook.metadata.get("dlbook", {}).get("grading", {})
     return Assignment(source.parent.name, tests, functions, "\n".join(setup), chapters,
-                      released)
+                      released, dict(grading))
 
 
 def _nbgrader(cell: nbformat.NotebookNode) -> dict:
@@ -210,6 +212,11 @@ class Proxy:
     def __call__(self, *args, **kwargs):
         return self.judge.call(self.__name__, args, kwargs)
 
+    def run_beside(self, helper: str, args: tuple, kwargs: dict):
+        """Run the course function `helper` next to the learner's code (in the sandbox),
+        with the learner's object as its first argument; see `dlbook.tf_checks`."""
+        return self.judge.call(self.__name__, args, kwargs, helper=helper)
+
 
 class Judge:
     """Runs one submission's notebook in a sandbox and the trusted tests against it."""
@@ -230,7 +237,7 @@ class Judge:
             self.process, self.crash = None, str(crash)
             raise
 
-    def call(self, name: str, args: tuple, kwargs: dict):
+    def call(self, name: str, args: tuple, kwargs: dict, helper: str | None = None):
         if self.process is None or not self.process.alive():
             # A notebook that ran to the end once is run again after a crash in one of
             # its functions, for the tests that remain, as long as time is left.
@@ -238,7 +245,7 @@ class Judge:
                 raise LearnerCrash(self.crash or "the notebook's process is not running")
             self._start()
         try:
-            return self.process.call(name, args, kwargs)
+            return self.process.call(name, args, kwargs, helper)
         except LearnerCrash as crash:
             self.crash = f"while calling {name}: {crash}"
             raise LearnerCrash(self.crash) from None

@@ -62,6 +62,24 @@ class Limits:
     file_bytes: int = 64 * 2**20
     scratch_bytes: int = 64 * 2**20
 
+    @classmethod
+    def from_settings(cls, settings: dict) -> Limits:
+        """Limits from a chapter's `metadata.dlbook.grading` (keys `budget_s`, `call_s`,
+        `memory_gib`); what it leaves out keeps the default.
+
+        Raises:
+            ValueError: an unknown key or a value that is not a positive number.
+        """
+        names = {"budget_s": "budget_s", "call_s": "call_s", "memory_gib": "memory_bytes"}
+        values = {}
+        for key, value in settings.items():
+            if key not in names:
+                raise ValueError(f"unknown grading setting {key!r}; known: {sorted(names)}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"grading setting {key} must be a positive number, got {value!r}")
+            values[names[key]] = int(value * 2**30) if key == "memory_gib" else float(value)
+        return cls(**values)
+
 
 @dataclass
 class SandboxSpec:
@@ -105,7 +123,11 @@ def command(spec: SandboxSpec) -> list[str]:
     limits = spec.limits
     env = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/scratch",
-           "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+           "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
+           # TensorFlow: one thread each (grading runs learners in parallel instead),
+           # no oneDNN rounding differences, no start-up messages.
+           "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+           "TF_ENABLE_ONEDNN_OPTS": "0"}
     if not spec.isolate:
         chapters_dir = next(iter(spec.chapters.values())).parent if spec.chapters else ""
         return ["env", *(f"{key}={value}" for key, value in env.items()),
@@ -202,13 +224,18 @@ class LearnerProcess:
             return {key: self._register(item) for key, item in value.items()}
         return value
 
-    def call(self, name: str, args: tuple, kwargs: dict):
-        """Call the learner's function `name` in the sandbox; see the module docstring."""
+    def call(self, name: str, args: tuple, kwargs: dict, helper: str | None = None):
+        """Call the learner's function `name` in the sandbox; see the module docstring.
+
+        With `helper` ("dlbook.module:function"), call that course function instead,
+        inside the sandbox, with the learner's `name` as its first argument (see
+        `dlbook.tf_checks`).
+        """
         if not self.alive():
             raise LearnerCrash("the notebook's process is no longer running")
         self._callbacks = {}
         buffers: list[bytes] = []
-        header = {"call": name,
+        header = {"call": name, **({"helper": helper} if helper else {}),
                   "args": protocol.encode_value(list(self._register(args)), buffers),
                   "kwargs": protocol.encode_value(self._register(kwargs), buffers)}
         originals = [arg for arg in args if type(arg) in (np.ndarray, np.random.Generator)]

@@ -7,11 +7,14 @@ functions with plain values, until its input closes.
 
 It sees only what the sandbox lets it see, and nothing it sends back is trusted
 beyond being plain data (see `protocol`). This file imports only the standard library,
-NumPy and IPython, and never the grader.
+NumPy and IPython, and never the grader; a call may name a check from the course's own
+`dlbook` package (e.g. `dlbook.tf_checks:gradients`), which is then imported here and
+run with the learner's function as its first argument.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import signal
@@ -24,6 +27,31 @@ import protocol
 
 # Taken before any learner code runs, which may replace the module's attributes.
 CATCH_WARNINGS, SIMPLEFILTER, ERRSTATE = warnings.catch_warnings, warnings.simplefilter, np.errstate
+
+
+def _plain(value, depth: int = 0):
+    """Tensors (TensorFlow, Keras) as NumPy arrays, inside lists, tuples and dicts too."""
+    if depth > 8:
+        return value
+    module = type(value).__module__ or ""
+    if module.startswith(("tensorflow", "keras", "tf_keras")) and hasattr(value, "numpy"):
+        return np.asarray(value.numpy())
+    if type(value) in (list, tuple):
+        return type(value)(_plain(item, depth + 1) for item in value)
+    if type(value) is dict:
+        return {key: _plain(item, depth + 1) for key, item in value.items()}
+    return value
+
+
+def _course_check(path: str):
+    """The function behind a `dlbook` check named "dlbook.module:function"."""
+    module_name, _, name = str(path).partition(":")
+    if not module_name.startswith("dlbook.") or not name.isidentifier():
+        raise NameError(f"{path!r} is not a check of the course")
+    check = getattr(getattr(importlib.import_module(module_name), name, None), "check", None)
+    if not callable(check):
+        raise NameError(f"{path!r} is not a check of the course")
+    return check
 
 
 class TimeLimit(Exception):
@@ -125,7 +153,10 @@ class Session:
                 if not callable(function):
                     raise NameError(f"name {header['call']!r} is not defined")
                 _limited(self.call_seconds)
-                value = function(*args, **kwargs)
+                if "helper" in header:  # a course check, given the learner's function
+                    args = [function, *args]
+                    function = _course_check(header["helper"])
+                value = _plain(function(*args, **kwargs))
                 if isinstance(value, types.GeneratorType):
                     reply["iterator"] = True
                     value = list(value)

@@ -20,6 +20,7 @@ only for the exercises of the chapter being graded.
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
 import re
@@ -43,11 +44,24 @@ def _is_plain_code(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "code" and not info.get("solution") and not info.get("grade")
 
 
+def _only_definitions(cell: nbformat.NotebookNode) -> bool:
+    """A code cell that only defines functions or classes (a given helper, such as
+    chapter 8's `relu`, which an answer may call)."""
+    try:
+        body = ast.parse(cell.source).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                              for node in body)
+
+
 def load_notebook_functions(path: Path) -> types.SimpleNamespace:
-    """Run a chapter notebook's setup lines and answer cells; return what they define.
+    """Run a chapter notebook's setup lines, given definitions and answer cells; return
+    what they define.
 
     Setup lines are imports and `chN = load_chapter(...)` lines, run with `here` set to
-    the notebook's folder so that earlier chapters resolve beside it.
+    the notebook's folder so that earlier chapters resolve beside it. Given definitions
+    are the plain code cells that hold nothing but `def` and `class` statements.
 
     Raises:
         FileNotFoundError: the notebook does not exist.
@@ -61,7 +75,9 @@ def load_notebook_functions(path: Path) -> types.SimpleNamespace:
     namespace["load_chapter"] = functools.partial(load_chapter, here=path.parent)
     exec(compile("\n".join(filter(LOAD_LINE.match, lines)), str(path), "exec"), namespace)
     for cell in notebook.cells:
-        if _is_answer_cell(cell):
+        if _is_plain_code(cell) and _only_definitions(cell):
+            exec(compile(cell.source, str(path), "exec"), namespace)
+        elif _is_answer_cell(cell):
             code = "\n".join(line for line in cell.source.splitlines()
                              if line.strip() not in MARKERS)
             exec(compile(code, str(path), "exec"), namespace)

@@ -99,8 +99,8 @@ def graded_test_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.Not
 
 
 def defined_function(source: str) -> str:
-    match = re.search(r"^def (\w+)\(", source, flags=re.MULTILINE)
-    assert match, f"no function defined in:\n{source}"
+    match = re.search(r"^(?:def|class) (\w+)\b", source, flags=re.MULTILINE)
+    assert match, f"no function or class defined in:\n{source}"
     return match.group(1)
 
 

@@ -44,7 +44,7 @@ def test_exercise_numbers_names_and_points_agree(course_notebook, notebook):
         assert (number, k) == (chapter, position), f"Exercise {number}.{k} is out of order"
         grade_id = f"ex{chapter}_{k}_{name}"
         assert grade_id in answers, f"no answer cell {grade_id}"
-        assert re.search(rf"^def {name}\(", answers[grade_id].source, flags=re.MULTILINE)
+        assert re.search(rf"^(def|class) {name}\b", answers[grade_id].source, flags=re.MULTILINE)
         test = tests[f"test_{grade_id}"]
         assert test.source.startswith(f"# Exercise {chapter}.{k}:")
         assert test.metadata.nbgrader["points"] == points, f"points of {grade_id} disagree"
