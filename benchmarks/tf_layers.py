@@ -12,8 +12,10 @@ made of `keras.layers.Dense`. Both train with one identical step, compiled with
 variable. So only the layer differs. Before timing, the two models must give the same
 loss and gradients on the first batch; the script stops if they do not.
 
-Each round times `--steps` consecutive steps of one model, then of the other (the order
-alternates between rounds); the last loss is fetched to wait for the device. Prints the
+After a warm-up (trace and a few steps), each round times `--steps` consecutive steps
+(fewer above batch 64, as long as a round lasts 0.1 s) of one model, then of the other;
+the order alternates between rounds, and the last loss is fetched to wait for the
+device. Deterministic: seeded weights, the first `batch` training digits. Prints the
 median milliseconds per step, samples per second and the CustomDense / Dense time ratio
 (the target is within 5%) on the CPU, and on the GPU as well when TensorFlow sees one,
 together with the GPU / CPU speed-up.
@@ -28,7 +30,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import re  # noqa: E402
+import math  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -44,34 +46,16 @@ LEARNING_RATE = 0.1
 SEED = 0
 REFERENCE_BATCH = 64  # --steps is the number of steps per round at this batch size
 WARMUP_STEPS = 3
+MIN_ROUND_S = 0.1  # shortest timed round wanted at batch sizes above 64
 TARGET = 1.05  # CustomDense may take at most 5% longer per step than Dense
 
 
 def load_chapter8():
-    """Chapter 8's reference answers, loaded from the instructor notebook.
-
-    `load_notebook_functions` runs only import lines and answer cells, and the notebook
-    defines `relu` (used by `CustomDense.call`) in a plain demonstration cell. If the
-    loaded namespace lacks it, the notebook cell that defines it is run into that
-    namespace: still the notebook's own code, never a copy.
-    """
-    import nbformat
-
+    """Chapter 8's reference answers (and the `relu` they call), from the instructor
+    notebook: their only copy."""
     from dlbook.previous import load_notebook_functions
 
-    ch8 = load_notebook_functions(NOTEBOOK)
-    namespace = ch8.CustomDense.call.__globals__  # the functions' globals, kept intact
-    added = []
-    if "relu" not in namespace:
-        for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-            if cell.cell_type == "code" and re.search(r"^def relu\(", cell.source, re.M):
-                exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
-                added.append("relu")
-                break
-        else:
-            raise SystemExit(f"{NOTEBOOK} defines no relu, which CustomDense needs")
-    ch8.relu = namespace["relu"]
-    return ch8, added
+    return load_notebook_functions(NOTEBOOK)
 
 
 def build_pair(ch8, keras, tf, device):
@@ -120,14 +104,16 @@ def check_same_computation(ch8, tf, models, x, y, label: str) -> None:
                 f"{gap}); they do not compute the same thing, so timing them means nothing")
 
 
-def steps_for(batch_size: int, steps: int) -> int:
-    """Steps per timed round: `steps` at batch 64, fewer for larger batches.
+def steps_for(batch_size: int, steps: int, seconds_per_step: float) -> int:
+    """Steps per timed round: `steps` up to batch 64; for larger batches `steps * 64 /
+    batch`, raised (up to `steps`) so that a round still lasts about MIN_ROUND_S.
 
-    Scaled by (64 / batch) ** 0.25, not 64 / batch: a step's fixed cost (dispatch, small
-    kernels) does not grow with the batch, so a step at batch 1024 costs only ~5x one at
-    64 on a 2-core CPU, and 25 steps keep a round near 0.1 s there.
+    A step's fixed cost (dispatch, small kernels) does not grow with the batch, so a
+    step at batch 1024 may cost only a few times one at 64, and a round of 3 steps would
+    be too short to time.
     """
-    return max(1, round(steps * min(1.0, (REFERENCE_BATCH / batch_size) ** 0.25)))
+    scaled = math.ceil(steps * REFERENCE_BATCH / batch_size)
+    return min(steps, max(scaled, math.ceil(MIN_ROUND_S / seconds_per_step)))
 
 
 def timed_block(step, x, y, count: int) -> float:
@@ -148,9 +134,11 @@ def measure(ch8, keras, tf, device, batch_size, data, *, jit, repeats, steps) ->
         y = tf.constant(data.y[rows])
         check_same_computation(ch8, tf, models, x, y, label)
         step_fns = {name: make_step(ch8, tf, model, jit) for name, model in models.items()}
-        for step in step_fns.values():
-            timed_block(step, x, y, WARMUP_STEPS)  # the first call traces
-        count = steps_for(batch_size, steps)
+        warm = {}
+        for name, step in step_fns.items():
+            step(x, y).numpy()  # the first call traces
+            warm[name] = timed_block(step, x, y, WARMUP_STEPS) / WARMUP_STEPS
+        count = steps_for(batch_size, steps, max(warm.values()))
         rounds = {name: [] for name in step_fns}
         for number in range(repeats):
             order = ["custom", "keras"] if number % 2 == 0 else ["keras", "custom"]
@@ -193,7 +181,8 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 1024])
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds per model")
     parser.add_argument("--steps", type=int, default=50,
-                        help="steps per round at batch 64 (scaled down for larger batches)")
+                        help="steps per round at batch 64 and below (fewer for larger "
+                        "batches, keeping a round at least 0.1 s)")
     parser.add_argument("--jit", action="store_true",
                         help="also measure steps compiled with XLA (jit_compile=True)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
@@ -210,20 +199,17 @@ def main() -> None:
     from dlbook.data import load_mnist
 
     tf.get_logger().setLevel("ERROR")
-    ch8, added = load_chapter8()
+    ch8 = load_chapter8()
     train, _ = load_mnist()
     devices = ["/CPU:0"] + ([choice.device] if choice.device != "/CPU:0" else [])
 
     header = {"tensorflow": tf.__version__, "keras": keras.__version__,
               "cpu_count": os.cpu_count(), "device": choice.description,
-              "layers": LAYERS, "learning_rate": LEARNING_RATE, "seed": SEED,
-              "loaded_outside_answer_cells": added}
+              "layers": LAYERS, "learning_rate": LEARNING_RATE, "seed": SEED}
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores")
     print(choice.description)
     print(f"784-128-64-10 float32, one SGD step (lr {LEARNING_RATE}), median of "
           f"{args.repeats} rounds")
-    if added:
-        print(f"note: {', '.join(added)} loaded from a non-answer cell of {NOTEBOOK.name}")
     print()
 
     start = time.perf_counter()
@@ -252,7 +238,7 @@ def main() -> None:
         for g in gains:
             print(f"| {g['device']} | {g['batch_size']} | {'XLA' if g['jit'] else 'tf.function'} "
                   f"| {g['custom']:.1f}x | {g['keras']:.1f}x |")
-    print(f"\nmeasured in {seconds:.1f} s")
+    print(f"\ntimed in {seconds:.1f} s")
 
     if args.json:
         args.json.write_text(json.dumps(

@@ -4,8 +4,7 @@
 
 (a) the course's NumPy reference (chapter 6's `train`, loaded from solutions/),
 (b) scikit-learn's MLPClassifier (plain SGD, no momentum, no L2),
-(c) Keras Dense layers trained with `fit` (needs TensorFlow: `pip install -r
-    requirements-bench.txt`).
+(c) Keras Dense layers trained with `fit` (TensorFlow's CPU build, in requirements.txt).
 Same data (the 4,000 / 1,000 offline MNIST digits), batch size, epochs and learning
 rate. Each trainer runs in a fresh subprocess so its peak memory is its own. Prints
 samples per second, held-out accuracy, peak resident memory, the NumPy/peer speed
