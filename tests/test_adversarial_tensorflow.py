@@ -68,7 +68,8 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
     # A wrong forward pass with NumPy's and TensorFlow's comparison helpers patched in the
     # sandbox: the comparisons happen outside it.
     cases["patched_comparisons"] = (_with_answer(reference, "ex8_1_dense", dense.replace(
-        "z = tf.matmul(x, W) + b", "z = tf.matmul(x, W) + b + 1") + textwrap.dedent('''
+        "z = tf.nn.bias_add(tf.matmul(x, W), b)",
+        "z = tf.nn.bias_add(tf.matmul(x, W), b) + 1") + textwrap.dedent('''
 
         import numpy as np
         np.allclose = np.array_equal = lambda *args, **kwargs: True
