@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import linecache
 import os
 import re
 import types
@@ -55,6 +56,14 @@ def _only_definitions(cell: nbformat.NotebookNode) -> bool:
                               for node in body)
 
 
+def _run(code: str, filename: str, namespace: dict) -> None:
+    """Execute `code` as if from a file named `filename`, registered with linecache so
+    that tools that read a function's source (tracebacks, inspect, TensorFlow's
+    AutoGraph) find it, as they do for notebook cells in Jupyter."""
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    exec(compile(code, filename, "exec"), namespace)
+
+
 def load_notebook_functions(path: Path) -> types.SimpleNamespace:
     """Run a chapter notebook's setup lines, given definitions and answer cells; return
     what they define.
@@ -74,13 +83,13 @@ def load_notebook_functions(path: Path) -> types.SimpleNamespace:
     exec(compile("\n".join(filter(IMPORT_LINE.match, lines)), str(path), "exec"), namespace)
     namespace["load_chapter"] = functools.partial(load_chapter, here=path.parent)
     exec(compile("\n".join(filter(LOAD_LINE.match, lines)), str(path), "exec"), namespace)
-    for cell in notebook.cells:
+    for number, cell in enumerate(notebook.cells):
+        filename = f"<{path} cell {number}>"
         if _is_plain_code(cell) and _only_definitions(cell):
-            exec(compile(cell.source, str(path), "exec"), namespace)
+            _run(cell.source, filename, namespace)
         elif _is_answer_cell(cell):
-            code = "\n".join(line for line in cell.source.splitlines()
-                             if line.strip() not in MARKERS)
-            exec(compile(code, str(path), "exec"), namespace)
+            _run("\n".join(line for line in cell.source.splitlines()
+                           if line.strip() not in MARKERS), filename, namespace)
     # The functions keep `namespace` as their globals, so it is left intact.
     return types.SimpleNamespace(**{name: value for name, value in namespace.items()
                                     if not name.startswith("__")})
