@@ -19,6 +19,7 @@ a notebook the check simply runs where it is called.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Sequence
 
@@ -27,19 +28,43 @@ import numpy as np
 MODES = ("eager", "function", "xla")
 
 
-def beside_learner(check: Callable) -> Callable:
-    """Mark `check(target, ...)` as runnable in the process that holds `target`."""
+def beside_learner(check: Callable | None = None, *, policy: str = "float32") -> Callable:
+    """Mark `check(target, ...)` as runnable in the process that holds `target`.
+
+    The check runs under the Keras dtype policy `policy`, whatever policy the notebook
+    left set (a learner who tried mixed precision and forgot to switch it off is not
+    graded in float16), and the notebook's policy is restored afterwards.
+    """
+    if check is None:
+        return functools.partial(beside_learner, policy=policy)
     path = f"{check.__module__}:{check.__name__}"
+
+    @functools.wraps(check)
+    def guarded(*args, **kwargs):
+        with _keras_policy(policy):
+            return check(*args, **kwargs)
 
     @functools.wraps(check)
     def run(target, *args, **kwargs):
         forward = getattr(type(target), "run_beside", None)
         if forward is not None:
             return forward(target, path, args, kwargs)
-        return check(target, *args, **kwargs)
+        return guarded(target, *args, **kwargs)
 
-    run.check = check
+    run.check = guarded
     return run
+
+
+@contextlib.contextmanager
+def _keras_policy(name: str):
+    import keras
+
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(before)
 
 
 def _tf():
@@ -195,7 +220,7 @@ def training_report(train_tf: Callable, params: Sequence[tuple[np.ndarray, np.nd
             "params": [[_numpy(weight) for weight in layer.weights] for layer in model.layers]}
 
 
-@beside_learner
+@beside_learner(policy="mixed_float16")
 def mixed_precision_report(layer_class: Callable, x: np.ndarray, *, units: int) -> dict:
     """Run `layer_class(units, activation="relu")` under the `mixed_float16` policy.
 
@@ -203,20 +228,13 @@ def mixed_precision_report(layer_class: Callable, x: np.ndarray, *, units: int) 
     (`output`, `kernel`, `bias`, `dkernel`, `dbias`) and arrays `output`, `dkernel`,
     `dbias`, the gradients of the float32 sum of the output.
     """
-    import keras
-
     tf = _tf()
-    before = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("mixed_float16")
-    try:
-        layer = layer_class(units, activation="relu")
-        inputs = tf.constant(x)
-        with tf.GradientTape() as tape:
-            output = layer(inputs)
-            loss = tf.reduce_sum(tf.cast(output, tf.float32))
-        dkernel, dbias = tape.gradient(loss, [layer.kernel, layer.bias])
-    finally:
-        keras.mixed_precision.set_global_policy(before)
+    layer = layer_class(units, activation="relu")
+    inputs = tf.constant(x)
+    with tf.GradientTape() as tape:
+        output = layer(inputs)
+        loss = tf.reduce_sum(tf.cast(output, tf.float32))
+    dkernel, dbias = tape.gradient(loss, [layer.kernel, layer.bias])
     return {"dtypes": {name: _dtype_name(value) for name, value in [
                 ("output", output), ("kernel", layer.kernel), ("bias", layer.bias),
                 ("dkernel", dkernel), ("dbias", dbias)]},

@@ -81,6 +81,11 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
             while True:
                 pass
         '''), {"test_ex8_5_train_tf": 0})
+    # Mixed precision switched on and left on by the learner: graded in float32 all the same.
+    left_on = copy.deepcopy(reference)
+    left_on.cells.append(nbformat.v4.new_code_cell(
+        'keras.mixed_precision.set_global_policy("mixed_float16")'))
+    cases["mixed_precision_left_on"] = (left_on, {})
     cases["blank"] = (learner, lost)
     return cases
 

@@ -207,3 +207,16 @@ def test_on_the_gpu_gradients_match_and_mixed_precision_trains():  # pragma: no 
         test_dense_gradients_equal_autodiff_and_chapter_5.hypothesis.inner_test(
             32, 20, 10, np.float32, "xla", 0)
         test_mixed_precision_model_trains_with_a_float32_loss()
+
+
+def test_checks_run_in_float32_whatever_policy_the_notebook_left_set():
+    from dlbook.tf_checks import layer_report
+
+    x = np.ones((2, 3), np.float32)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        report = layer_report(capstone.CustomDense, x, np.ones((2, 4), np.float32), units=4)
+        assert report["output_dtype"] == "float32"
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
