@@ -36,3 +36,25 @@ def test_benchmark_runs_and_writes_json(tmp_path):
     assert row["ratio"] > 0 and isinstance(row["within_5pct"], bool)
     assert row["custom_samples_per_s"] > 0 and row["keras_samples_per_s"] > 0
     assert row["tracing_counts"] == {"custom": 1, "keras": 1}, "a step was retraced"
+
+
+def test_gpu_speedup_is_cpu_time_over_gpu_time_per_batch_and_compilation():
+    """The GPU rows never run here (no GPU), so their arithmetic is checked on made-up
+    numbers: speed-up = CPU ms / GPU ms for the same batch size and compilation."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tf_layers", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def row(device, batch, jit, custom, keras):
+        return {"device": device, "batch_size": batch, "jit": jit, "custom_ms": custom,
+                "keras_ms": keras}
+
+    results = [row("/CPU:0", 64, False, 1.0, 0.9), row("/CPU:0", 1024, False, 8.0, 8.0),
+               row("/GPU:0", 64, False, 0.5, 0.3), row("/GPU:0", 1024, False, 0.2, 0.25),
+               row("/GPU:0", 1024, True, 0.1, 0.1)]  # no CPU row with jit: no speed-up
+    assert bench.speedups(results) == [
+        {"device": "/GPU:0", "batch_size": 64, "jit": False, "custom": 2.0, "keras": 3.0},
+        {"device": "/GPU:0", "batch_size": 1024, "jit": False, "custom": 40.0, "keras": 32.0}]
+    assert bench.speedups(results[:2]) == [], "no GPU, no speed-up rows"
