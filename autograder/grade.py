@@ -44,13 +44,12 @@ from autograder.gradebook import GradeStore
 from autograder.intake import Intake, Problem, Submission
 from autograder.judge import Assignment, Judge, Verdict, load_assignment
 from autograder.sandbox import Limits, SandboxSpec, bwrap_available
+from dlbook.devices import quiet_tensorflow
 
 CSV_COLUMNS = ["student", "assignment", "notebook", "status", "score", "max_score",
                "exercises", "reason"]
 FIRST_UID, UID_RANGE = 60000, 5000
-# TensorFlow (chapter 8's tests import it here, in the trusted process): no C++ log lines.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+quiet_tensorflow()  # chapter 8's tests import TensorFlow here, in the trusted process
 
 
 @dataclass

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import protocol
+from dlbook.devices import TENSORFLOW_QUIET
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -123,11 +124,9 @@ def command(spec: SandboxSpec) -> list[str]:
     limits = spec.limits
     env = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/scratch",
-           "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
-           # TensorFlow: one thread each (grading runs learners in parallel instead),
-           # no oneDNN rounding differences, no start-up messages.
-           "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-           "TF_ENABLE_ONEDNN_OPTS": "0"}
+           "PYTHONHASHSEED": "0", **TENSORFLOW_QUIET,
+           # TensorFlow: one thread each (grading runs learners in parallel instead).
+           "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
     if not spec.isolate:
         chapters_dir = next(iter(spec.chapters.values())).parent if spec.chapters else ""
         return ["env", *(f"{key}={value}" for key, value in env.items()),

@@ -48,7 +48,11 @@ def _course_check(path: str):
     module_name, _, name = str(path).partition(":")
     if not module_name.startswith("dlbook.") or not name.isidentifier():
         raise NameError(f"{path!r} is not a check of the course")
-    check = getattr(getattr(importlib.import_module(module_name), name, None), "check", None)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise NameError(f"{path!r} is not a check of the course") from None
+    check = getattr(getattr(module, name, None), "check", None)
     if not callable(check):
         raise NameError(f"{path!r} is not a check of the course")
     return check

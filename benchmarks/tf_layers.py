@@ -23,20 +23,18 @@ together with the GPU / CPU speed-up.
 
 from __future__ import annotations
 
+import argparse
+import json
+import math
 import os
+import statistics
+import sys
+import time
+from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
+from dlbook.devices import quiet_tensorflow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,6 +190,7 @@ def main() -> None:
 
     from dlbook.devices import prepare_device
 
+    quiet_tensorflow()  # before TensorFlow is imported
     choice = prepare_device()  # before anything touches a GPU (memory growth)
     import keras
     import tensorflow as tf

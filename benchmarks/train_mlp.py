@@ -74,7 +74,9 @@ def run_sklearn(epochs: int) -> dict:
 
 
 def run_keras(epochs: int) -> dict:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from dlbook.devices import quiet_tensorflow
+
+    quiet_tensorflow()
     import keras
 
     keras.utils.set_random_seed(SEED)

@@ -17,8 +17,20 @@ the device string for `tf.device(...)` together with a sentence saying what was 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# Set before TensorFlow is imported: no C++ start-up messages on stderr (they would land
+# in notebook outputs and fail nbgrader test cells), and no oneDNN rounding differences
+# between machines. The Makefile exports the same two for `make notebooks` and `make test`.
+TENSORFLOW_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def quiet_tensorflow() -> None:
+    """Apply `TENSORFLOW_QUIET` to this process (a setting already made is kept)."""
+    for key, value in TENSORFLOW_QUIET.items():
+        os.environ.setdefault(key, value)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dlbook.devices import TENSORFLOW_QUIET
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "tf_layers.py"
 
@@ -19,7 +21,7 @@ pytest.importorskip("keras")
 
 def test_benchmark_runs_and_writes_json(tmp_path):
     output = tmp_path / "results.json"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    env = {**os.environ, **TENSORFLOW_QUIET}
     completed = subprocess.run(
         [sys.executable, str(SCRIPT), "--repeats", "1", "--steps", "2", "--batch-sizes", "8",
          "--json", str(output)],

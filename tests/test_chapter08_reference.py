@@ -8,10 +8,9 @@ here needs a GPU; the tests that do are marked `gpu` and skipped without one.
 
 from __future__ import annotations
 
-import os
+from dlbook.devices import quiet_tensorflow
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+quiet_tensorflow()
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
