@@ -7,16 +7,18 @@ import re
 import types
 
 import nbformat
-from nbgrader.utils import is_grade, is_solution
 
 from autograder.course import Notebook
+from dlbook import notebook_format
 from dlbook.previous import load_notebook_functions
 
-REGIONS = {
-    "solution": ("### BEGIN SOLUTION", "### END SOLUTION"),
-    "hidden": ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
-}
+# The markers, and what an answer or a test cell is, are the course's own rules
+# (dlbook.notebook_format), shared with the release, the grader and the check.
+REGIONS = notebook_format.REGIONS
 MIN_SECRET_LENGTH = 12
+# Answer code is short and dense (`dW = X.T @ dZ`): any line of it with 8 or more
+# characters besides spaces counts.
+MIN_ANSWER_LENGTH = 8
 
 
 def read(path) -> nbformat.NotebookNode:
@@ -25,22 +27,12 @@ def read(path) -> nbformat.NotebookNode:
 
 def region_lines(source: str, kind: str) -> list[str]:
     """The lines strictly between the BEGIN and END markers of `kind`."""
-    begin, end = REGIONS[kind]
-    lines, inside = [], False
-    for line in source.splitlines():
-        if line.strip() == begin:
-            inside = True
-        elif line.strip() == end:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
+    return notebook_format.region_lines(source, kind)
 
 
 def without_markers(source: str) -> str:
     """A solution cell's source as a learner who wrote the reference would submit it."""
-    markers = {marker for pair in REGIONS.values() for marker in pair}
-    return "\n".join(line for line in source.splitlines() if line.strip() not in markers)
+    return notebook_format.without_markers(source)
 
 
 def _lines_by_region(notebook: nbformat.NotebookNode) -> dict[str, set[str]]:
@@ -67,14 +59,60 @@ def public_text(notebooks: list[nbformat.NotebookNode]) -> str:
                      for line in _lines_by_region(notebook)["public"])
 
 
-def secret_lines(notebook: nbformat.NotebookNode, published: str = "") -> set[str]:
-    """Lines of solutions and hidden tests that the notebook shows nowhere else.
+GENERIC_LINE = re.compile(r"^(import|from)\s+\w|^(try|else|finally):$|^with .+ as \w+:$|^@"
+                          r"|^def \w+\(")
+ASSIGNED = re.compile(r"^(?:return|yield)\s+(?P<value>.+)$"
+                      r"|^[\w.\[\], ()*]+?\s*(?:[-+*/@%]|//|\*\*)?=(?!=)\s*(?P<rhs>.+)$")
+# Expressions that say no more than the exercise's signature and the course's API:
+# a call with plain names for arguments (`ch3.softmax_cross_entropy_grad(logits, y)`,
+# `np.asarray(y)`), names and attributes (`model.trainable_variables`, `params[0][0]`),
+# or a tuple or list of names (`params, history`).
+PLAIN_EXPRESSIONS = [
+    re.compile(r"^[\w.]+\((?:[A-Za-z_][\w.]*(?:=[A-Za-z_][\w.]*)?,?)*\)$"),
+    re.compile(r"^[A-Za-z_][\w.]*(?:\[\w+\])*(?:\.\w+)*$"),
+    re.compile(r"^[\[(]*[A-Za-z_]\w*(?:[\[(),\]]+[A-Za-z_]\w*)*[\])]*$"),
+]
 
-    A line the author also wrote outside those regions (in the text, or in a visible
-    test) is public by choice. A hidden-test line is also public when it appears in
-    `published` (the public text of other chapters: generic checks such as
-    `assert isinstance(result, tuple)` are not secrets); a solution line never is.
-    Short lines (`return z`) and comments say nothing about an answer and are left out.
+
+def _plain(expression: str) -> bool:
+    return any(pattern.match(squash(expression)) for pattern in PLAIN_EXPRESSIONS)
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace, so that `X.T@dZ` and `X.T @ dZ` are the same."""
+    return re.sub(r"\s+", "", text)
+
+
+def answer_secrets(notebook: nbformat.NotebookNode) -> set[str]:
+    """What a learner must not find anywhere public: every line of every solution region,
+    and the expression each assigns or returns, except generic lines (imports, `try:`),
+    comments and short lines (`return z`). A solution line shown outside the solution is
+    a leak even when the instructor wrote it there on purpose: the answer is on the page.
+    """
+    found = set()
+    for line in _lines_by_region(notebook)["solution"]:
+        if line.startswith("#") or GENERIC_LINE.match(line):
+            continue
+        match = ASSIGNED.match(line)
+        value = match and (match.group("value") or match.group("rhs"))
+        if value and _plain(value):
+            continue
+        if len(squash(line)) >= MIN_ANSWER_LENGTH:
+            found.add(line)
+        if value and len(squash(value)) >= MIN_ANSWER_LENGTH:
+            found.add(value.strip())
+    return found
+
+
+def secret_lines(notebook: nbformat.NotebookNode, published: str = "") -> set[str]:
+    """Answer lines and expressions (see `answer_secrets`), and hidden-test lines that the
+    notebook shows nowhere else.
+
+    A hidden-test line the author also wrote outside those regions (in the text, or in a
+    visible test) is public by choice, and so is one that appears in `published` (the
+    public text of other chapters: generic checks such as
+    `assert isinstance(result, tuple)` are not secrets). Short lines and comments say
+    nothing and are left out.
     """
     lines = _lines_by_region(notebook)
     own = "\n".join(lines["public"])
@@ -82,20 +120,20 @@ def secret_lines(notebook: nbformat.NotebookNode, published: str = "") -> set[st
     def secret(line: str) -> bool:
         return len(line) >= MIN_SECRET_LENGTH and not line.startswith("#") and line not in own
 
-    return ({line for line in lines["solution"] if secret(line)}
-            | {line for line in lines["hidden"] if secret(line) and line not in published})
+    return answer_secrets(notebook) | {line for line in lines["hidden"]
+                                       if secret(line) and line not in published}
 
 
 def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """grade_id -> solution cell."""
     return {cell.metadata.nbgrader["grade_id"]: cell for cell in notebook.cells
-            if cell.cell_type == "code" and is_solution(cell)}
+            if notebook_format.is_solution_cell(cell)}
 
 
 def graded_test_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """grade_id -> graded test cell."""
     return {cell.metadata.nbgrader["grade_id"]: cell for cell in notebook.cells
-            if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)}
+            if notebook_format.is_test_cell(cell)}
 
 
 def defined_function(source: str) -> str:
@@ -152,7 +190,7 @@ def filled_in(learner: nbformat.NotebookNode, source: nbformat.NotebookNode,
     answers = solution_cells(source)
     filled = copy.deepcopy(learner)
     for cell in filled.cells:
-        if cell.cell_type == "code" and is_solution(cell):
+        if notebook_format.is_solution_cell(cell):
             grade_id = cell.metadata.nbgrader["grade_id"]
             cell.source = without_markers(answers[grade_id].source)
             if grade_id == wrong:

@@ -6,8 +6,9 @@ import html
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
-from notebook_tools import public_text, read, secret_lines
+from notebook_tools import public_text, read, secret_lines, squash
 
 from autograder.course import course_notebooks
 
@@ -28,17 +29,30 @@ def visible_text(raw: str) -> str:
 
 
 def find_secrets(site_dir: Path, secrets: set[str]) -> list[str]:
-    """Every (file, line) where a secret line appears in the built site."""
-    wanted = {SPACE.sub(" ", line) for line in secrets}
+    """Every (file, line) where a secret line appears in the built site, whatever the
+    spacing, markup or syntax highlighting around it."""
+    wanted = {squash(line): line for line in secrets}
     found = []
     for path in site_dir.rglob("*"):
         if not path.is_file() or path.suffix not in TEXT_SUFFIXES:
             continue
         raw = path.read_text(errors="replace")
-        haystacks = [SPACE.sub(" ", raw), visible_text(raw)]
-        found += [f"{path.relative_to(site_dir)}: {line}" for line in wanted
-                  if any(line in haystack for haystack in haystacks)]
+        haystacks = [squash(raw), squash(visible_text(raw)), squash(html.unescape(raw))]
+        found += [f"{path.relative_to(site_dir)}: {line}" for key, line in wanted.items()
+                  if any(key in haystack for haystack in haystacks)]
     return found
+
+
+def learner_notebook_text(path: Path) -> str:
+    """Everything a learner's notebook holds: every cell's source and every output."""
+    notebook = read(path)
+    parts = []
+    for cell in notebook.cells:
+        parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            parts.append(str(output.get("text", "")))
+            parts += [str(value) for value in output.get("data", {}).values()]
+    return squash("\n".join(parts))
 
 
 def test_scanner_finds_a_planted_solution_line(tmp_path):
@@ -49,6 +63,34 @@ def test_scanner_finds_a_planted_solution_line(tmp_path):
                    '<span class="mi">0</span>, 1.0, 0.5)')
     (tmp_path / "page.html").write_text(f"<pre>{highlighted}</pre>")
     assert find_secrets(tmp_path, {secret}) == [f"page.html: {secret}"]
+
+
+def test_scanner_finds_an_answer_in_a_docstring_and_an_expression_in_a_table():
+    """A solution line in a learner's docstring and an answer's right-hand side in a
+    markdown table are both leaks (the same rule the learner notebooks are held to)."""
+    source = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("| step | code |\n|---|---|\n| 1 | `X.T@dZ` |"),
+        nbformat.v4.new_code_cell("def f(X, dZ):\n    ### BEGIN SOLUTION\n"
+                                  "    dW = X.T @ dZ\n    return np.sum(dZ, axis=0)\n"
+                                  "    ### END SOLUTION"),
+    ])
+    secrets = secret_lines(source)
+    assert {"dW = X.T @ dZ", "np.sum(dZ, axis=0)"} <= secrets
+    learner = squash('def f(X, dZ):\n    """Return np.sum(dZ, axis=0)."""')
+    assert [line for line in secrets if squash(line) in learner] == ["np.sum(dZ, axis=0)"]
+
+
+def test_no_answer_in_the_learner_notebooks():
+    """No solution line, and no expression an answer assigns or returns, appears anywhere
+    in a learner notebook: not in docstrings, prose, tables, figure code or outputs."""
+    published = public_text([read(notebook.source) for notebook in course_notebooks()])
+    leaks = []
+    for notebook in course_notebooks():
+        text = learner_notebook_text(notebook.release)
+        leaks += [f"{notebook.assignment}: {line}"
+                  for line in sorted(secret_lines(read(notebook.source), published))
+                  if squash(line) in text]
+    assert not leaks, "answer code is on the learner's page:\n" + "\n".join(leaks)
 
 
 def test_site_has_landing_page_and_every_chapter(site):

@@ -1,0 +1,115 @@
+"""The wrong-answer catalogue: classic mistakes that each exercise's tests must reject.
+
+Each file `tests/wrong_answers/chNN_<name>.py` names a chapter (`CHAPTER = "04_gradcheck"`)
+and lists its wrong answers (`WRONG = [Wrong(...), ...]`). A wrong answer is the full
+source of an answer cell that makes one classic mistake. `run_test_cell` puts it in
+place of the reference answer (in a namespace built from the instructor notebook the
+way `dlbook.previous` builds a chapter: imports, `load_chapter` lines, given definitions
+and reference answers), then runs that exercise's test cell, visible and hidden tests
+together, as the grader does: the cell passes when it raises nothing and writes nothing
+to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import signal
+import types
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from notebook_tools import graded_test_cells, read, without_markers
+
+from autograder.course import Notebook, course_notebooks
+from dlbook.previous import load_notebook_functions
+
+CATALOGUE_DIR = Path(__file__).resolve().parent / "wrong_answers"
+SECONDS_PER_CELL = 120
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """One plausible wrong answer to one exercise."""
+
+    exercise: str  # the answer cell's grade_id, e.g. "ex4_2_relative_error"
+    mistake: str  # the mistake, in one line a learner understands
+    source: str  # the whole replacement source of the answer cell
+
+
+@dataclass(frozen=True)
+class Chapter:
+    notebook: Notebook
+    wrong: list[Wrong]
+
+
+def chapter_notebook(assignment: str) -> Notebook:
+    for notebook in course_notebooks():
+        if notebook.assignment == assignment:
+            return notebook
+    raise LookupError(f"no chapter {assignment!r} in solutions/")
+
+
+def load_catalogue() -> list[Chapter]:
+    """Every catalogue file, in chapter order."""
+    chapters = []
+    for path in sorted(CATALOGUE_DIR.glob("ch*.py")):
+        spec = importlib.util.spec_from_file_location(f"wrong_answers_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        chapters.append(Chapter(chapter_notebook(module.CHAPTER), list(module.WRONG)))
+    return chapters
+
+
+def _namespace(notebook: Notebook) -> dict:
+    """The globals shared by a chapter's reference answers (a fresh copy per call)."""
+    loaded = load_notebook_functions(notebook.source)
+    for value in vars(loaded).values():
+        if isinstance(value, types.FunctionType) and \
+                value.__globals__.get("__name__") == f"chapter_{notebook.source.stem}":
+            return value.__globals__
+    raise LookupError(f"{notebook.source} defines no function")
+
+
+class CellTimeout(Exception):
+    """A test cell ran longer than SECONDS_PER_CELL."""
+
+
+def _on_alarm(signum, frame):
+    raise CellTimeout(f"the test cell ran longer than {SECONDS_PER_CELL} s")
+
+
+def run_test_cell(notebook: Notebook, exercise: str, answer: str | None = None) -> str | None:
+    """Run the test cell of `exercise`, with `answer` in place of the reference answer.
+
+    Returns None when the cell passes, otherwise what made it fail (the exception, or
+    what it wrote to stderr).
+    """
+    namespace = _namespace(notebook)
+    if answer is not None:
+        exec(compile(answer, f"<wrong answer to {exercise}>", "exec"), namespace)
+    tests = graded_test_cells(read(notebook.source))
+    if f"test_{exercise}" not in tests:
+        raise LookupError(f"{notebook.assignment} has no test cell test_{exercise}")
+    code = compile(without_markers(tests[f"test_{exercise}"].source),
+                   f"<test_{exercise}>", "exec")
+    stderr = io.StringIO()
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(SECONDS_PER_CELL)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr), \
+                warnings.catch_warnings(), np.errstate():
+            warnings.simplefilter("always")
+            np.seterr(divide="warn", over="warn", under="ignore", invalid="warn")
+            exec(code, namespace)
+    except Exception as error:  # any failure of the cell is what we are looking for
+        return f"{type(error).__name__}: {error}"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    if stderr.getvalue().strip():
+        return f"stderr: {stderr.getvalue().strip()}"
+    return None
