@@ -9,7 +9,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: setup system-packages mathjax book instructor linkcheck test notebooks release lock
+.PHONY: setup system-packages mathjax book instructor linkcheck test test-fast test-routes \
+	notebooks release lock publish
 
 setup: $(VENV)/.installed system-packages mathjax
 
@@ -45,10 +46,21 @@ $(MATHJAX)/.version-$(MATHJAX_VERSION): | system-packages
 	rm -rf .mathjax
 	touch $@
 
-$(VENV)/.installed: requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+# The environment is the lock, exactly, installed by uv: from its cache (~/.cache/uv) it
+# takes seconds, and it removes whatever the lock does not list. uv itself comes from PyPI
+# (pinned) with pip, once per machine, into ~/.cache/dlbook/ (nothing on PATH changes).
+# Then the course package, editable. pip stays in the environment (it is in the lock).
+UV_VERSION := 0.13.9
+UV_HOME := $(HOME)/.cache/dlbook/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+$(UV):
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+		--target $(UV_HOME) uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.txt pyproject.toml | $(UV)
+	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
 book: setup
@@ -67,9 +79,21 @@ instructor: setup
 linkcheck: setup
 	$(BIN)/jupyter-book build . --builder linkcheck
 
+# Everything, as CI runs it: lint, unit tests, notebooks (nbval), the grader on SQLite
+# and PostgreSQL, the website in Chromium, and the launch routes (tests/test_launch_routes.py).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The developer loop: in parallel on every core, without the browser, PostgreSQL or the
+# launch routes (each of those needs minutes or a service).
+test-fast: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n auto -m "not browser and not routes and not postgres"
+
+# Only the launch routes (Binder, JupyterHub, Colab), each simulated offline.
+test-routes: $(VENV)/.installed
+	$(BIN)/python -m pytest -m routes tests/test_launch_routes.py
 
 notebooks: setup  # re-run every instructor notebook, then release them
 	$(BIN)/python -m autograder.execute solutions/*/*.ipynb
@@ -78,5 +102,16 @@ notebooks: setup  # re-run every instructor notebook, then release them
 release: setup
 	$(BIN)/python -m autograder.release
 
-lock:
-	$(BIN)/python -m pip freeze --exclude-editable > requirements.txt
+# requirements.in (direct dependencies) -> requirements.txt (everything, with hashes),
+# resolved by uv for the platform the course is tested on. Existing pins are kept
+# unless requirements.in needs others; `make lock UPGRADE=1` moves everything forward.
+lock: | $(UV)
+	$(UV) pip compile requirements.in --quiet --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 $(if $(UPGRADE),--upgrade) -o requirements.txt
+
+# The learner website to the gh-pages branch of `origin` (GitHub Pages serves it):
+# build it as `make book` does, then commit _build/html there with ghp-import (-n: a
+# .nojekyll file, so _static/ is served; -f: replace the branch's previous commit). Never
+# the instructor edition. .github/workflows/pages.yml does the same from CI.
+publish: book
+	$(BIN)/ghp-import -n -p -f -m "Publish the course website" _build/html

@@ -2,79 +2,96 @@
 
     python -m autograder.check chapters/01_neuron/neuron.ipynb
 
-Runs a copy of the notebook from top to bottom (your file is not changed), scores every
-test cell the way the autograder does, prints a summary and exits with status 0 when
-every test passes, 1 when one fails, 2 when the notebook cannot be read. The hidden
-tests run only when your notebook is graded, so passing here is necessary, not enough.
+This is the grader's own scoring engine (`autograder.judge`), run on the visible tests:
+your notebook runs from top to bottom in a separate process (in the grader's sandbox
+where bubblewrap is installed and you are root, else as an ordinary process; your file
+is not changed), and the course's original visible test cells (from
+`chapters/<chapter>/`, not your copy of them) call your functions and score them
+exactly as the grader does. It prints each exercise's points and exits with status 0
+when every visible test passes, 1 when one fails, 2 when the notebook cannot be read.
+The hidden tests run only when your notebook is graded, so passing here is necessary,
+not enough.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import dataclasses
+import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbgrader.utils import determine_grade, is_grade
+from autograder.course import SOLUTIONS_DIR, course_notebooks
+from autograder.intake import notebook_problem, read_submitted
+from autograder.judge import Assignment, Judge, load_assignment
+from autograder.results import Verdict
+from autograder.sandbox import Limits, SandboxSpec, bwrap_available
+from dlbook.devices import quiet_tensorflow
+from dlbook.notebook_format import parse_notebook
 
-from autograder.intake import notebook_problem
-from autograder.judge import exercise_label
-
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@dataclass
-class Result:
-    """The outcome of one test cell."""
-
-    label: str
-    points: float
-    max_points: float
-    message: str
+CHECK_UID = 64999  # the sandbox's user id when the check runs sandboxed (as root)
 
 
-def _message(cell: nbformat.NotebookNode) -> str:
-    for output in cell.get("outputs", []):
-        if output.output_type == "error":
-            return ANSI.sub("", f"{output.ename}: {output.evalue}")
-        if output.output_type == "stream" and output.name == "stderr":
-            first = output.text.strip().splitlines()[:1]
-            return ("wrote to stderr (a warning?), which the autograder scores as a failure: "
-                    + (first[0] if first else ""))
-    return ""
+class NotACourseNotebook(ValueError):
+    """The file is not named like any chapter's notebook."""
 
 
-def run_checks(path: Path, timeout: int = 120) -> list[Result]:
-    """Execute a copy of the notebook and score each of its test cells."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, allow_errors=True,
-                            kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
-    try:
-        client.execute()
-    except (CellTimeoutError, DeadKernelError) as error:
-        print(f"warning: the run stopped early: {error}")
-    results = []
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and is_grade(cell):
-            points, max_points = determine_grade(cell)
-            ran = cell.get("execution_count") is not None or cell.get("outputs")
-            message = _message(cell) if ran else "did not run (an earlier cell stopped the run)"
-            if not ran:
-                points = 0
-            results.append(Result(exercise_label(cell), points or 0, max_points, message))
-    return results
+def visible_assignment(filename: str) -> Assignment:
+    """The judge's view of a chapter with its visible tests only, from the released
+    (learner) notebook of the course, whatever the learner did to their copy.
+
+    Raises:
+        NotACourseNotebook: no chapter has a notebook called `filename`.
+    """
+    by_filename = {notebook.filename: notebook for notebook in course_notebooks()}
+    if filename not in by_filename:
+        raise NotACourseNotebook(
+            f"no chapter has a notebook called {filename!r} (expected one of: "
+            f"{', '.join(sorted(by_filename))}); keep the file's name")
+    release = by_filename[filename].release
+    return load_assignment(release, release)
+
+
+def sandbox_spec(assignment: Assignment, learner_dir: Path, isolate: bool,
+                 call_s: float | None = None) -> SandboxSpec:
+    """Where the grader would mount earlier chapters, the check does too: the reference
+    answers in `solutions/` when this checkout has them (so a chapter is scored as the
+    grader scores it, with only its own exercises counting), else the learner's own
+    chapters beside the notebook."""
+    chapters = {}
+    for name in assignment.chapters:
+        reference = SOLUTIONS_DIR / name
+        chapters[name] = reference if reference.is_dir() else learner_dir.parent / name
+    limits = Limits.from_settings(assignment.grading)
+    if call_s is not None:
+        limits = dataclasses.replace(limits, call_s=float(call_s))
+    return SandboxSpec(uid=CHECK_UID, chapters=chapters, isolate=isolate, limits=limits)
+
+
+def run_checks(path: Path, timeout: float | None = None,
+               isolate: bool | None = None) -> Verdict:
+    """Score the notebook at `path` on its visible tests with the grader's engine.
+
+    Args:
+        timeout: seconds per cell and per call of a function (default: the chapter's).
+        isolate: run the notebook in the sandbox (default: when it is available here).
+    """
+    path = Path(path)
+    assignment = visible_assignment(path.name)
+    if isolate is None:
+        isolate = bwrap_available() is None
+    spec = sandbox_spec(assignment, path.resolve().parent, isolate, timeout)
+    notebook = parse_notebook(read_submitted(path), str(path))
+    return Judge(assignment, spec).judge(notebook)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.check",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("notebook", type=Path)
-    parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    parser.add_argument("--timeout", type=float,
+                        help="seconds per cell and per function call (default: the chapter's, "
+                        f"{Limits.call_s:g} s for most)")
     args = parser.parse_args(argv)
     if not args.notebook.is_file():
         print(f"error: {args.notebook}: no such notebook")
@@ -82,25 +99,35 @@ def main(argv: list[str] | None = None) -> int:
     if reason := notebook_problem(args.notebook):
         print(f"error: {args.notebook}: {reason}")
         return 2
-    results = run_checks(args.notebook, args.timeout)
-    if not results:
+    quiet_tensorflow()
+    try:
+        verdict = run_checks(args.notebook, args.timeout)
+    except NotACourseNotebook as error:
+        print(f"error: {args.notebook}: {error}")
+        return 2
+    if not verdict.outcomes:
         print(f"error: {args.notebook} has no test cells; is it a course notebook?")
         return 2
-    for result in results:
-        verdict = "passed" if result.points == result.max_points else "FAILED"
-        print(f"{result.label:<14} {result.points:g}/{result.max_points:g}  {verdict}")
-        if result.message and verdict != "passed":
-            print(f"    {result.message}")
-    score = sum(result.points for result in results)
-    total = sum(result.max_points for result in results)
-    failed = [result for result in results if result.points < result.max_points]
-    print(f"\nScore on the visible tests: {score:g}/{total:g}.")
+    for note in verdict.notes:
+        print(f"Note: {note}.")
+    if verdict.notes:
+        print()
+    for outcome in verdict.outcomes:
+        passed = outcome.points == outcome.max_points
+        print(f"{outcome.label:<14} {outcome.points:g}/{outcome.max_points:g}  "
+              f"{'passed' if passed else 'FAILED'}")
+        if outcome.message and not passed:
+            print(f"    {outcome.message}")
+    total = sum(outcome.max_points for outcome in verdict.outcomes)
+    failed = [outcome for outcome in verdict.outcomes if outcome.points < outcome.max_points]
+    print(f"\nScore on the visible tests: {verdict.score:g}/{total:g}.")
     if failed:
-        print(f"{len(failed)} exercise(s) to fix: {', '.join(r.label for r in failed)}.")
+        print(f"{len(failed)} exercise(s) to fix: {', '.join(o.label for o in failed)}.")
         return 1
     print("All visible tests pass. Hidden tests run when your notebook is graded.")
     return 0
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.exit(main())

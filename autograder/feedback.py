@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from autograder.judge import Verdict
+from autograder.results import Verdict
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;

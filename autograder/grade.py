@@ -1,6 +1,7 @@
 """Grade a class's submissions in one command, safely.
 
     python -m autograder.grade SUBMISSIONS [MORE ...] [--out DIR] [--replace] [--jobs N]
+                               [--scheduler ADDRESS]
 
 SUBMISSIONS is a folder (or a zip of a folder) with one sub-folder per learner, named
 after the learner, holding that learner's notebooks (see `autograder.intake`). Each
@@ -9,73 +10,68 @@ tests running outside it (`autograder.judge`), several notebooks at a time. Scor
 to nbgrader's gradebook (`autograder.gradebook`); feedback pages and `grades.csv` go
 to the output folder. A notebook graded before, unchanged, is not graded again, so a
 run that was killed can simply be started again. The command exits with status 1,
-naming them, if any file could not be graded; the others are graded all the same.
+naming them, if any file could not be graded; the others are graded all the same: an
+error while reading one file costs that file, an error while preparing one chapter
+costs that chapter's notebooks.
+
+With `--scheduler ADDRESS` the notebooks are graded by the workers of a Dask
+distributed cluster instead of local processes (each worker host needs the same
+course checkout and bubblewrap); everything else (sandbox, limits, gradebook, CSV,
+feedback, resuming) is the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import datetime
-import filecmp
+import functools
 import hashlib
+import itertools
 import os
-import shutil
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 
 from autograder import feedback
 from autograder.course import (
     AUTOGRADER_DIR,
+    ROOT,
     SOLUTIONS_DIR,
     CourseConfigError,
     Notebook,
     load_config,
 )
 from autograder.gradebook import GradeStore
-from autograder.intake import Intake, Problem, Submission
-from autograder.judge import Assignment, Judge, Verdict, load_assignment
+from autograder.intake import Intake, Problem, Submission, read_submitted
+from autograder.judge import Assignment, Judge, load_assignment
+from autograder.results import CSV_COLUMNS, Row, Verdict
 from autograder.sandbox import Limits, SandboxSpec, bwrap_available
 from dlbook.devices import quiet_tensorflow
+from dlbook.notebook_format import parse_notebook
 
-CSV_COLUMNS = ["student", "assignment", "notebook", "status", "score", "max_score",
-               "exercises", "reason"]
+__all__ = ["CSV_COLUMNS", "Grader", "Report", "Row", "grade_paths", "main"]
+
 FIRST_UID, UID_RANGE = 60000, 5000
+SLOTS_PER_PROCESS = 8  # notebooks one process may grade at once (Dask worker threads)
 quiet_tensorflow()  # chapter 8's tests import TensorFlow here, in the trusted process
 
 
-@dataclass
-class Row:
-    """One line of grades.csv: a learner's notebook and what became of it."""
+class ChapterError(RuntimeError):
+    """A chapter could not be prepared for grading (its notebooks are not graded)."""
 
-    student: str
-    assignment: str
-    notebook: str
-    status: str  # "graded" or "not graded"
-    score: float | None = None
-    max_score: float | None = None
-    exercises: str = ""
-    reason: str = ""
-    label: str = ""
-    verdict: Verdict | None = None
-    reused: bool = False  # graded in an earlier run, file unchanged
 
-    def as_csv(self) -> dict:
-        def points(value: float | None) -> str:
-            return "" if value is None else f"{value:g}"
-
-        return {"student": self.student, "assignment": self.assignment,
-                "notebook": self.notebook, "status": self.status, "score": points(self.score),
-                "max_score": points(self.max_score), "exercises": self.exercises,
-                "reason": self.reason}
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot grade (no workers, no sandbox, a different checkout)."""
 
 
 @dataclass
@@ -92,20 +88,97 @@ class Report:
             row.label for row in self.rows if row.status != "graded"]
 
 
+@dataclass
+class Prepared:
+    """A chapter ready to grade: the judge's view of it and its limits."""
+
+    assignment: Assignment
+    limits: Limits
+
+
+@dataclass
+class Job:
+    """One notebook to grade."""
+
+    submission: Submission
+    digest: str
+    prepared: Prepared
+    content: bytes
+
+
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _judge_one(assignment: Assignment, isolate: bool, limits: Limits, path: str) -> Verdict:
-    """Grade one notebook (runs in a pool process, with a user id of its own).
+def course_fingerprint(chapters: tuple[str, ...] = ()) -> str:
+    """A digest of the grader's code and the instructor notebooks of `chapters` (those
+    a chapter's grading mounts in the sandbox): a Dask worker must hold the same as the
+    command that sends it notebooks."""
+    paths = sorted([*(ROOT / "autograder").glob("*.py"), *(ROOT / "dlbook").glob("*.py"),
+                    *(path for chapter in chapters
+                      for path in (SOLUTIONS_DIR / chapter).glob("*.ipynb"))])
+    return _fingerprint(tuple((path, path.stat().st_mtime_ns, path.stat().st_size)
+                              for path in paths))
 
-    The id comes from the process id, so that concurrent grading runs do not share
-    a process limit either.
-    """
-    uid = FIRST_UID + os.getpid() % UID_RANGE
-    chapters = {name: SOLUTIONS_DIR / name for name in assignment.chapters}
-    spec = SandboxSpec(uid=uid, chapters=chapters, isolate=isolate, limits=limits)
-    return Judge(assignment, spec).judge(nbformat.read(path, as_version=4))
+
+@functools.lru_cache(maxsize=4)
+def _fingerprint(files: tuple) -> str:
+    digest = hashlib.sha256()
+    for path, _, _ in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_slots_lock = threading.Lock()
+_slots_used: set[int] = set()
+
+
+@contextlib.contextmanager
+def _uid_slot() -> Iterator[int]:
+    """A user id for one sandbox, not shared with any other notebook graded at the same
+    time on this machine: from the process id (pool processes, Dask workers) and a slot
+    per thread (a Dask worker with several threads). Separate ids keep one learner's
+    processes from counting against another's process limit."""
+    with _slots_lock:
+        slot = min(set(range(SLOTS_PER_PROCESS)) - _slots_used)
+        _slots_used.add(slot)
+    try:
+        buckets = UID_RANGE // SLOTS_PER_PROCESS
+        yield FIRST_UID + (os.getpid() % buckets) * SLOTS_PER_PROCESS + slot
+    finally:
+        with _slots_lock:
+            _slots_used.discard(slot)
+
+
+def _judge_one(assignment: Assignment, isolate: bool, limits: Limits, content: bytes,
+               fingerprint: str | None = None) -> Verdict:
+    """Grade one notebook, given as the file's bytes (runs in a pool process or on a Dask
+    worker, with a user id of its own)."""
+    if fingerprint is not None and fingerprint != course_fingerprint(
+            tuple(assignment.chapters)):
+        raise ClusterError("this worker's course checkout differs from the grading "
+                           f"command's (autograder/, dlbook/ or solutions/ of "
+                           f"{', '.join(assignment.chapters) or 'no chapter'})")
+    notebook = parse_notebook(content)
+    with _uid_slot() as uid:
+        chapters = {name: SOLUTIONS_DIR / name for name in assignment.chapters}
+        spec = SandboxSpec(uid=uid, chapters=chapters, isolate=isolate, limits=limits)
+        return Judge(assignment, spec).judge(notebook)
+
+
+def worker_problem(isolate: bool, fingerprint: str) -> str | None:
+    """Why this machine (a Dask worker) cannot grade, or None (run on each worker)."""
+    if isolate and (reason := bwrap_available()):
+        return f"cannot sandbox learner code: {reason}"
+    if fingerprint != course_fingerprint():
+        return (f"its course checkout ({ROOT}) differs from the grading command's "
+                "(autograder/ or dlbook/); update it")
+    return None
+
+
+def _failure(error: BaseException) -> str:
+    return (f"the grader failed on this notebook ({type(error).__name__}: {error}); "
+            "tell the course staff")
 
 
 class Grader:
@@ -113,7 +186,7 @@ class Grader:
 
     def __init__(self, work_dir: Path, db_url: str | None = None, isolate: bool = True,
                  jobs: int | None = None, limits: Limits | None = None,
-                 budget_s: float | None = None) -> None:
+                 budget_s: float | None = None, scheduler: str | None = None) -> None:
         self.work_dir = Path(work_dir).resolve()
         course = {
             "submitted_directory": str(self.work_dir / "submitted"),
@@ -127,7 +200,8 @@ class Grader:
         self.db_url: str = self.config.CourseDirectory.db_url
         self.isolate, self.jobs = isolate, jobs or os.cpu_count() or 1
         self.limits, self.budget_s = limits, budget_s
-        self._assignments: dict[str, Assignment] = {}
+        self.scheduler = scheduler
+        self._prepared: dict[str, Prepared | ChapterError] = {}
 
     def submitted_path(self, submission: Submission) -> Path:
         return (self.work_dir / "submitted" / submission.student
@@ -136,27 +210,51 @@ class Grader:
     def import_submission(self, submission: Submission, replace: bool) -> str | None:
         """Copy a submission into the work folder; return why not, or None."""
         target = self.submitted_path(submission)
+        if target.is_symlink():
+            return "the copy waiting in the work folder is a symbolic link; remove it"
         if target.exists() and target.samefile(submission.path):
             return None  # graded where nbgrader collect put it
-        if target.exists() and not filecmp.cmp(target, submission.path, shallow=False):
+        content = read_submitted(submission.path)  # never through a link
+        if target.exists() and target.read_bytes() != content:
             if not replace:
                 return ("a different notebook from this learner is already waiting to be "
                         f"graded at {target}; rerun with --replace to grade the new one")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(submission.path, target)
+        target.write_bytes(content)
         return None
 
     def assignment(self, notebook: Notebook) -> Assignment:
         """The judge's view of a chapter, recorded in the gradebook on first use."""
-        if notebook.assignment not in self._assignments:
-            api = NbGraderAPI(config=self.config)
-            result = api.generate_assignment(notebook.assignment, force=True, create=True)
-            if not result["success"]:
-                raise RuntimeError(f"could not prepare {notebook.assignment}: "
-                                   f"{result.get('error') or result.get('log')}")
-            release = self.work_dir / "release" / notebook.assignment / notebook.filename
-            self._assignments[notebook.assignment] = load_assignment(notebook.source, release)
-        return self._assignments[notebook.assignment]
+        return self.prepare(notebook).assignment
+
+    def prepare(self, notebook: Notebook) -> Prepared:
+        """A chapter's assignment and limits, made once per run.
+
+        Raises:
+            ChapterError: the chapter could not be prepared (nbgrader's setup failed, its
+                grading metadata is wrong, ...); raised again for each of its notebooks.
+        """
+        if notebook.assignment not in self._prepared:
+            try:
+                self._prepared[notebook.assignment] = self._prepare(notebook)
+            except Exception as error:  # costs this chapter's notebooks only
+                self._prepared[notebook.assignment] = ChapterError(
+                    f"the grader could not prepare chapter {notebook.assignment} "
+                    f"({type(error).__name__}: {error}); tell the course staff")
+        prepared = self._prepared[notebook.assignment]
+        if isinstance(prepared, ChapterError):
+            raise prepared
+        return prepared
+
+    def _prepare(self, notebook: Notebook) -> Prepared:
+        api = NbGraderAPI(config=self.config)
+        result = api.generate_assignment(notebook.assignment, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(f"nbgrader could not set up {notebook.assignment}: "
+                               f"{result.get('error') or result.get('log')}")
+        release = self.work_dir / "release" / notebook.assignment / notebook.filename
+        assignment = load_assignment(notebook.source, release)
+        return Prepared(assignment, self.limits_for(assignment))
 
     def limits_for(self, assignment: Assignment) -> Limits:
         """Limits given to the grader win; else the chapter's own (its notebook's
@@ -166,43 +264,120 @@ class Grader:
         return dataclasses.replace(limits, budget_s=self.budget_s) if self.budget_s else limits
 
     def grade(self, submissions: list[Submission], regrade: bool = False) -> list[Row]:
-        """Grade submissions in parallel; unchanged ones graded before are reused."""
+        """Grade submissions in parallel; unchanged ones graded before are reused.
+
+        Chapters are prepared one after another while the notebooks of those already
+        prepared are being graded.
+        """
         store = GradeStore(self.db_url, self.config.CourseDirectory.course_id)
-        rows, todo = [], []
+        rows: list[Row] = []
         try:
-            for submission in submissions:
-                notebook = submission.notebook
-                digest = sha256_file(self.submitted_path(submission))
-                assignment = self.assignment(notebook)
-                done = None if regrade else store.previous(
-                    submission.student, notebook.assignment, notebook.name, digest)
-                if done is not None:
-                    rows.append(self._row(submission, done, assignment, reused=True))
-                else:
-                    todo.append((submission, digest, assignment))
-            with ProcessPoolExecutor(max_workers=min(self.jobs, max(len(todo), 1))) as pool:
-                futures = {pool.submit(_judge_one, assignment, self.isolate,
-                                       self.limits_for(assignment),
-                                       str(self.submitted_path(submission))):
-                           (submission, digest, assignment)
-                           for submission, digest, assignment in todo}
-                for future in as_completed(futures):
-                    submission, digest, assignment = futures[future]
-                    try:
-                        verdict = future.result()
-                    except Exception as error:  # a grader bug must cost one notebook only
-                        notebook = submission.notebook
-                        reason = (f"the grader failed on this notebook ({type(error).__name__}: "
-                                  f"{error}); tell the course staff")
-                        rows.append(Row(submission.student, notebook.assignment, notebook.name,
-                                        "not graded", label=submission.label, reason=reason))
-                        continue
+            for job, verdict, error in self._run(self._jobs(submissions, store, regrade, rows)):
+                submission = job.submission
+                if error is not None:  # a grader bug must cost one notebook only
+                    rows.append(self._not_graded(submission, _failure(error)))
+                    continue
+                try:
                     store.save(submission.student, submission.notebook.assignment,
-                               submission.notebook.name, digest, verdict)
-                    rows.append(self._row(submission, verdict, assignment))
+                               submission.notebook.name, job.digest, verdict)
+                except Exception as error:
+                    rows.append(self._not_graded(submission, (
+                        f"graded, but the grade could not be saved in the gradebook "
+                        f"({type(error).__name__}: {error}); tell the course staff")))
+                    continue
+                rows.append(self._row(submission, verdict, job.prepared.assignment))
         finally:
             store.close()
         return rows
+
+    def _jobs(self, submissions: list[Submission], store: GradeStore, regrade: bool,
+              rows: list[Row]) -> Iterator[Job]:
+        """The notebooks to grade, chapter by chapter; rows for the others go to `rows`."""
+        for submission in sorted(submissions, key=lambda s: (s.notebook.assignment,
+                                                             s.student)):
+            try:
+                prepared = self.prepare(submission.notebook)
+                content = read_submitted(self.submitted_path(submission))
+                digest = hashlib.sha256(content).hexdigest()
+                done = None if regrade else store.previous(
+                    submission.student, submission.notebook.assignment,
+                    submission.notebook.name, digest)
+            except ChapterError as error:
+                rows.append(self._not_graded(submission, str(error)))
+                continue
+            except Exception as error:  # costs this notebook only
+                rows.append(self._not_graded(submission, _failure(error)))
+                continue
+            if done is not None:
+                rows.append(self._row(submission, done, prepared.assignment, reused=True))
+            else:
+                yield Job(submission, digest, prepared, content)
+
+    def _run(self, jobs: Iterator[Job]) -> Iterator[tuple[Job, Verdict | None,
+                                                         BaseException | None]]:
+        """Grade each job; yield (job, verdict, None) or (job, None, error) as they end."""
+        first = next(jobs, None)
+        if first is None:
+            return
+        jobs = itertools.chain([first], jobs)
+        if self.scheduler:
+            yield from self._run_on_cluster(jobs)
+            return
+        # Processes are started as jobs arrive, up to `self.jobs`.
+        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            futures = {pool.submit(_judge_one, job.prepared.assignment, self.isolate,
+                                   job.prepared.limits, job.content): job for job in jobs}
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result(), None
+                except Exception as error:
+                    yield futures[future], None, error
+
+    def _run_on_cluster(self, jobs: Iterator[Job]) -> Iterator[tuple[Job, Verdict | None,
+                                                                    BaseException | None]]:
+        """Grade on the workers of the Dask scheduler at `self.scheduler`.
+
+        A worker that dies mid-notebook (its sandbox dies with it) has its notebooks
+        graded again by another worker; results come back here and are saved once.
+        """
+        from distributed import Client
+        from distributed import as_completed as completed
+
+        fingerprint = course_fingerprint()
+        try:
+            client = Client(self.scheduler, timeout="20s")
+            client.wait_for_workers(1, timeout=120)
+        except (OSError, TimeoutError) as error:
+            raise ClusterError(f"cannot grade on the Dask scheduler {self.scheduler}: "
+                               f"{error}") from None
+        with client:
+            refusals = {address: reason for address, reason in client.run(
+                worker_problem, self.isolate, fingerprint).items() if reason}
+            if refusals:
+                raise ClusterError("; ".join(f"worker {address}: {reason}"
+                                             for address, reason in sorted(refusals.items())))
+            futures = {}
+            for job in jobs:
+                submission, assignment = job.submission, job.prepared.assignment
+                key = (f"grade-{submission.student}-{submission.notebook.assignment}-"
+                       f"{submission.notebook.name}-{job.digest[:16]}")
+                future = client.submit(_judge_one, assignment, self.isolate,
+                                       job.prepared.limits, job.content,
+                                       course_fingerprint(tuple(assignment.chapters)),
+                                       key=key, pure=False)
+                futures[future] = job
+            for future in completed(futures):
+                try:
+                    yield futures[future], future.result(), None
+                except Exception as error:
+                    yield futures[future], None, error
+                future.release()
+
+    @staticmethod
+    def _not_graded(submission: Submission, reason: str) -> Row:
+        notebook = submission.notebook
+        return Row(submission.student, notebook.assignment, notebook.name, "not graded",
+                   label=submission.label, reason=reason)
 
     @staticmethod
     def _row(submission: Submission, verdict: Verdict, assignment: Assignment,
@@ -237,11 +412,11 @@ def write_outputs(report: Report, out_dir: Path) -> None:
 def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path, db_url: str | None = None,
                 replace: bool = False, isolate: bool = True, jobs: int | None = None,
                 regrade: bool = False, limits: Limits | None = None,
-                budget_s: float | None = None) -> Report:
+                budget_s: float | None = None, scheduler: str | None = None) -> Report:
     """Grade every notebook found in `paths`; see the module docstring."""
     report = Report()
     grader = Grader(work_dir, db_url, isolate=isolate, jobs=jobs, limits=limits,
-                    budget_s=budget_s)
+                    budget_s=budget_s, scheduler=scheduler)
     with Intake() as intake:
         for path in paths:
             intake.add(Path(path))
@@ -255,11 +430,13 @@ def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path, db_url: str | 
                 report.problems.append(problem)
         imported = []
         for submission in intake.submissions:
-            refused = grader.import_submission(submission, replace)
+            try:
+                refused = grader.import_submission(submission, replace)
+            except Exception as error:  # costs this notebook only
+                refused = (f"the grader could not copy this notebook ({type(error).__name__}: "
+                           f"{error}); tell the course staff")
             if refused:
-                report.rows.append(Row(submission.student, submission.notebook.assignment,
-                                       submission.notebook.name, "not graded",
-                                       reason=refused, label=submission.label))
+                report.rows.append(grader._not_graded(submission, refused))
             else:
                 imported.append(submission)
     report.rows.extend(grader.grade(imported, regrade=regrade))
@@ -307,6 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regrade", action="store_true",
                         help="grade again notebooks already graded, unchanged")
     parser.add_argument("--jobs", type=int, help="notebooks graded at once (default: cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the workers of this Dask scheduler, e.g. "
+                        "tcp://10.0.0.5:8786 (default: local processes)")
     parser.add_argument("--budget", type=float,
                         help="seconds allowed for one notebook and all its tests (default: "
                         f"{Limits.budget_s:g}, or the chapter's own setting)")
@@ -315,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's, not ours
     isolate = not args.unsafe_no_sandbox
-    if isolate and (reason := bwrap_available()):
+    if isolate and not args.scheduler and (reason := bwrap_available()):
         print(f"error: cannot sandbox learner code: {reason}.\nRefusing to grade. "
               "(--unsafe-no-sandbox runs it unconfined; never use that for real grading.)",
               file=sys.stderr)
@@ -326,8 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = grade_paths(args.paths, args.out, args.work_dir, args.db_url, args.replace,
                              isolate=isolate, jobs=args.jobs, regrade=args.regrade,
-                             budget_s=args.budget)
-    except CourseConfigError as error:
+                             budget_s=args.budget, scheduler=args.scheduler)
+    except (CourseConfigError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print_summary(report)

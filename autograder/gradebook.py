@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder.judge import Outcome, Verdict
+from autograder.results import Verdict
 
 metadata = sa.MetaData()
 graded = sa.Table(
@@ -52,9 +52,7 @@ class GradeStore:
                 graded.c.notebook == notebook)).first()
         if row is None or row.sha256 != sha256:
             return None
-        data = json.loads(row.result)
-        return Verdict([Outcome(**outcome) for outcome in data["outcomes"]], data["notes"],
-                       data["seconds"])
+        return Verdict.from_dict(json.loads(row.result))
 
     def save(self, student: str, assignment: str, notebook: str, sha256: str,
              verdict: Verdict) -> None:

@@ -16,6 +16,7 @@ shows only its description, never its code or reference values.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import re
 import time
@@ -24,15 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.utils import compute_checksum, is_grade, is_solution
+from nbgrader.utils import compute_checksum
 
-from autograder.sandbox import LearnerCrash, LearnerProcess, SandboxSpec
+from autograder.results import Outcome, Verdict
+from autograder.sandbox import LearnerCrash, LearnerProcess, SandboxSpec, preload_modules
+from dlbook import notebook_format as fmt
+from dlbook.notebook_format import EXERCISE
 
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-EXERCISE = re.compile(r"Exercise\s+\d+\.\d+")
-IMPORT_LINE = re.compile(r"^(import|from) \w")
-DEFINED = re.compile(r"^(?:def|class) (\w+)\b", re.MULTILINE)
-CHAPTER_USE = re.compile(r"load_chapter\(\s*[\"'](\d\d_\w+)[\"']")
 REDACT_AT = re.compile(r"(,?\s*(expected|got|but got|should be|instead of)\b|\n)", re.IGNORECASE)
 
 
@@ -65,54 +64,13 @@ class Assignment:
         return sum(test.points for test in self.tests)
 
 
-@dataclass
-class Outcome:
-    """The result of one test cell."""
-
-    grade_id: str
-    label: str
-    points: float
-    max_points: float
-    message: str = ""
-
-
-@dataclass
-class Verdict:
-    """Everything the judge found about one submission."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # tampering and crashes, for the feedback
-    seconds: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return sum(outcome.points for outcome in self.outcomes)
-
-
-def exercise_label(cell: nbformat.NotebookNode) -> str:
-    """"Exercise N.k" as a test cell names itself, else its grade_id."""
-    match = EXERCISE.search(cell.source)
-    return match.group(0) if match else cell.metadata.nbgrader.get("grade_id", "test")
-
-
-def _split(source: str) -> tuple[str, str, str]:
-    """A test cell's visible part, hidden part and what follows the hidden part."""
-    lines = source.splitlines()
-    begin = next((i for i, line in enumerate(lines) if line.strip() == HIDDEN_BEGIN), None)
-    if begin is None:
-        return source, "", ""
-    end = next(i for i, line in enumerate(lines) if line.strip() == HIDDEN_END)
-    join = "\n".join
-    return join(lines[:begin]), join(lines[begin + 1:end]), join(lines[end + 1:])
-
-
 def chapters_used(source: Path) -> set[str]:
     """Earlier chapters a notebook loads with `load_chapter`, and those they load, etc."""
     found: set[str] = set()
     pending = [source]
     while pending:
-        notebook = nbformat.read(pending.pop(), as_version=4)
-        for chapter in CHAPTER_USE.findall("\n".join(cell.source for cell in notebook.cells)):
+        notebook = fmt.read_notebook(pending.pop())
+        for chapter in fmt.chapters_loaded("\n".join(cell.source for cell in notebook.cells)):
             if chapter not in found:
                 found.add(chapter)
                 pending += sorted((source.parent.parent / chapter).glob("*.ipynb"))
@@ -120,34 +78,29 @@ def chapters_used(source: Path) -> set[str]:
 
 
 def load_assignment(source: Path, release: Path) -> Assignment:
-    """Read an instructor notebook and its released (learner) version."""
-    notebook = nbformat.read(source, as_version=4)
+    """Read an instructor notebook and its released (learner) version.
+
+    Given the released notebook as `source` too, the assignment has the visible tests
+    only (what `autograder.check` runs).
+    """
+    notebook = fmt.read_notebook(source)
     tests, functions, setup = [], [], []
     for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        if is_grade(cell) and not is_solution(cell):
-            visible, hidden, tail = _split(cell.source)
+        if fmt.is_test_cell(cell):
+            visible, hidden, tail = fmt.split_test(cell.source)
             tests.append(TestCell(cell.metadata.nbgrader["grade_id"],
                                   float(cell.metadata.nbgrader["points"]),
-                                  exercise_label(cell), visible, hidden, tail))
-        elif is_solution(cell):
-            functions += DEFINED.findall(cell.source)
-        else:
-            setup += [line for line in cell.source.splitlines() if IMPORT_LINE.match(line)]
+                                  fmt.exercise_label(cell), visible, hidden, tail))
+        elif fmt.is_solution_cell(cell):
+            functions += fmt.defined_names(cell.source)
+        elif cell.cell_type == "code":
+            setup += [line for line in cell.source.splitlines() if fmt.IMPORT_LINE.match(line)]
     chapters = sorted(chapters_used(source))
     released = {cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
-                for cell in nbformat.read(release, as_version=4).cells
-                if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)}
+                for cell in fmt.read_notebook(release).cells if fmt.is_test_cell(cell)}
     grading = notebook.metadata.get("dlbook", {}).get("grading", {})
     return Assignment(source.parent.name, tests, functions, "\n".join(setup), chapters,
                       released, dict(grading))
-
-
-def _nbgrader(cell: nbformat.NotebookNode) -> dict:
-    """A submitted cell's nbgrader metadata, or {} if it is missing or damaged."""
-    info = cell.get("metadata", {}).get("nbgrader", {})
-    return info if isinstance(info, dict) else {}
 
 
 def _checksum(cell: nbformat.NotebookNode) -> str | None:
@@ -161,7 +114,7 @@ def tampering(assignment: Assignment, submitted: nbformat.NotebookNode) -> list[
     """Plain-words notes on test cells that were deleted, edited, duplicated or re-typed."""
     notes, seen = [], {}
     for cell in submitted.cells:
-        info = _nbgrader(cell)
+        info = fmt.nbgrader_info(cell)
         grade_id = info.get("grade_id")
         if isinstance(grade_id, str) and grade_id in assignment.released:
             seen[grade_id] = seen.get(grade_id, 0) + 1
@@ -182,8 +135,7 @@ def tampering(assignment: Assignment, submitted: nbformat.NotebookNode) -> list[
 def learner_cells(submitted: nbformat.NotebookNode) -> list[str]:
     """The code the sandbox runs: every code cell except the (learner's copy of) tests."""
     return [str(cell.get("source", "")) for cell in submitted.cells
-            if cell.get("cell_type") == "code"
-            and not (_nbgrader(cell).get("grade") and not _nbgrader(cell).get("solution"))]
+            if cell.get("cell_type") == "code" and not fmt.is_test_cell(cell)]
 
 
 def _describe(error: BaseException, hidden: bool, label: str) -> str:
@@ -222,6 +174,8 @@ class Judge:
     """Runs one submission's notebook in a sandbox and the trusted tests against it."""
 
     def __init__(self, assignment: Assignment, spec: SandboxSpec) -> None:
+        if not spec.preload:  # what the chapter imports, loaded once per zygote
+            spec = dataclasses.replace(spec, preload=preload_modules(assignment.setup))
         self.assignment, self.spec = assignment, spec
         self.process: LearnerProcess | None = None
         self.crash: str | None = None
@@ -307,6 +261,7 @@ class Judge:
                 outcome.message = (f"{test.label}: your code wrote to stderr (a warning?), "
                                    f"which fails the test: {result}")
                 return outcome
+            outcome.visible = True  # the visible part passed (set again after the hidden)
         outcome.points = test.points
         return outcome
 

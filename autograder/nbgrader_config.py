@@ -22,6 +22,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.preprocessors import ClearGradedOutputs
+from dlbook import notebook_format
 
 HERE = Path(__file__).resolve().parent
 
@@ -53,6 +54,13 @@ c.GenerateAssignment.preprocessors = [
     ComputeChecksums,
     CheckCellMetadata,
 ]
+
+# The regions nbgrader clears are marked as the rest of the course reads them
+# (dlbook.notebook_format: the judge, the check, dlbook.previous and the tests).
+c.ClearSolutions.begin_solution_delimeter = notebook_format.SOLUTION_BEGIN
+c.ClearSolutions.end_solution_delimeter = notebook_format.SOLUTION_END
+c.ClearHiddenTests.begin_test_delimeter = notebook_format.HIDDEN_BEGIN
+c.ClearHiddenTests.end_test_delimeter = notebook_format.HIDDEN_END
 
 # Grading: a deleted test cell is put back (and graded) instead of silently ignored.
 c.OverwriteCells.add_missing_cells = True

@@ -1,8 +1,9 @@
 """nbconvert preprocessors used when releasing learner notebooks."""
 
 from nbformat import NotebookNode
-from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from dlbook.notebook_format import is_solution_cell, nbgrader_info
 
 
 class ClearGradedOutputs(NbGraderPreprocessor):
@@ -17,7 +18,7 @@ class ClearGradedOutputs(NbGraderPreprocessor):
         if cell.cell_type != "code":
             return cell, resources
         cell.execution_count = None
-        if utils.is_solution(cell) or utils.is_grade(cell):
+        if is_solution_cell(cell) or nbgrader_info(cell).get("grade"):
             cell.outputs = []
         for output in cell.outputs:
             if "execution_count" in output:

@@ -7,6 +7,13 @@ own PID namespace, an unprivileged user id, and limits on memory, CPU time, proc
 and file size. The learner's code runs there in `autograder/worker.py`; the grader
 talks to it through a pipe that carries only plain data (`autograder/protocol.py`).
 
+Python's start-up and the chapter's imports (NumPy, IPython, Matplotlib, ...) are paid
+once per grading process and chapter: a zygote (`autograder/zygote.py`) runs in such a
+sandbox with those modules loaded, and each notebook is forked from it into fresh
+process, mount, network and IPC namespaces, its own scratch folder, user id and limits,
+with no capabilities. If the zygote cannot be used, the worker is started on its own in
+a sandbox as before. TensorFlow is never preloaded (it starts threads at import).
+
 `LearnerProcess.call()` makes a learner function look local to the trusted test code:
 arguments go in as copies, results come back as fresh plain values, arrays the learner
 changed in place are copied back, warnings are re-raised here, and a trusted callable
@@ -16,12 +23,16 @@ passed as an argument is answered here when the learner's code calls it.
 from __future__ import annotations
 
 import builtins
+import json
 import os
+import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -34,7 +45,12 @@ from dlbook.devices import TENSORFLOW_QUIET
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-WORKER_FILES = ("worker.py", "protocol.py")
+WORKER_FILES = ("worker.py", "protocol.py", "zygote.py")
+# Never preloaded in a zygote: libraries that start threads or devices at import, which
+# a fork would leave half-copied.
+NOT_PRELOADED = ("tensorflow", "keras", "tf_keras", "torch", "jax")
+MAX_ZYGOTES = 2  # per grading process (one per chapter set in use)
+ZYGOTE_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL")
 SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
     "ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError", "AssertionError",
     "NotImplementedError", "AttributeError", "NameError", "RuntimeError", "ArithmeticError",
@@ -90,6 +106,22 @@ class SandboxSpec:
     chapters: dict[str, Path] = field(default_factory=dict)  # name -> reference folder
     isolate: bool = True
     limits: Limits = field(default_factory=Limits)
+    preload: tuple[str, ...] = ()  # modules a zygote imports once for all notebooks
+    fork_server: bool = True  # start sandboxed notebooks from a zygote (autograder.zygote)
+
+
+IMPORTED = re.compile(r"^(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))")
+
+
+def preload_modules(setup: str) -> tuple[str, ...]:
+    """The modules a chapter's import lines name, less those never preloaded."""
+    found = []
+    for line in setup.splitlines():
+        match = IMPORTED.match(line.strip())
+        name = match and (match.group(1) or match.group(2))
+        if name and name.split(".")[0] not in NOT_PRELOADED and name not in found:
+            found.append(name)
+    return tuple(found)
 
 
 def bwrap_available() -> str | None:
@@ -119,8 +151,9 @@ def _bind_with_parents(argv: list[str], source: Path, target: Path, made: set[Pa
     argv += ["--ro-bind", str(source), str(target)]
 
 
-def command(spec: SandboxSpec) -> list[str]:
-    """The command line that starts a worker under `spec`."""
+def command(spec: SandboxSpec, zygote: bool = False) -> list[str]:
+    """The command line that starts a worker under `spec` (or, with `zygote`, the
+    zygote that notebooks under `spec` are forked from: see `autograder.zygote`)."""
     limits = spec.limits
     env = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/scratch",
@@ -156,6 +189,12 @@ def command(spec: SandboxSpec) -> list[str]:
         _bind_with_parents(argv, folder, Path("/opt/chapters") / chapter, made)
     for key, value in {**env, "DLBOOK_CHAPTERS_DIR": "/opt/chapters"}.items():
         argv += ["--setenv", key, value]
+    if zygote:
+        argv += ["--setenv", "DLBOOK_PRELOAD", json.dumps(list(spec.preload))]
+        for capability in ZYGOTE_CAPABILITIES:
+            argv += ["--cap-add", capability]
+        return [*argv, "--chdir", "/scratch", "--", sys.executable, "-s",
+                "/opt/grader/zygote.py"]
     argv += ["--chdir", "/scratch", "--",
              "setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
              "prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}",
@@ -171,10 +210,7 @@ class LearnerProcess:
     def __init__(self, spec: SandboxSpec, cells: list[str], deadline: float) -> None:
         self.spec, self.deadline = spec, deadline
         self.progress = -1
-        # Unbuffered, so that select() on the pipe sees every byte not yet read.
-        self.process = subprocess.Popen(
-            command(spec), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True, bufsize=0)
+        self.process = _spawn(spec)
         self._callbacks: dict[int, object] = {}
         try:
             protocol.send(self.process.stdin, {"cells": cells,
@@ -277,7 +313,9 @@ class LearnerProcess:
         protocol.send(self.process.stdin, answer, out)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if isinstance(self.process, ZygoteChild):
+            self.process.kill()
+        elif self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -288,6 +326,149 @@ class LearnerProcess:
                 stream.close()
             except OSError:
                 pass
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not start a notebook (the grader then starts one directly)."""
+
+
+class Zygote:
+    """A running `autograder.zygote` in a sandbox made for `spec` (see that module)."""
+
+    def __init__(self, spec: SandboxSpec) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.process = subprocess.Popen(
+                command(spec, zygote=True), stdin=theirs, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            theirs.close()
+        self.socket = ours
+        self.socket.settimeout(120)  # imports on a busy machine
+        self.replies = ours.makefile("rb")
+        self.next_id = 0
+        if not self._reply().get("ready"):
+            self.close()
+            raise ZygoteError("the zygote did not start")
+        self.socket.settimeout(30)
+
+    def _reply(self) -> dict:
+        try:
+            line = self.replies.readline()
+        except OSError as error:
+            raise ZygoteError(f"the zygote did not answer: {error}") from None
+        if not line:
+            raise ZygoteError("the zygote stopped")
+        return json.loads(line)
+
+    def request(self, message: dict, fds: tuple[int, ...] = ()) -> dict:
+        try:
+            socket.send_fds(self.socket, [json.dumps(message).encode()], list(fds))
+        except OSError as error:
+            raise ZygoteError(f"the zygote cannot be reached: {error}") from None
+        reply = self._reply()
+        if "error" in reply:
+            raise ZygoteError(reply["error"])
+        return reply
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def spawn(self, spec: SandboxSpec) -> ZygoteChild:
+        """A new notebook process: fresh namespaces, `spec`'s user id and limits."""
+        limits = spec.limits
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        self.next_id += 1
+        try:
+            self.request({"op": "start", "id": self.next_id, "uid": spec.uid,
+                          "limits": {"memory_bytes": limits.memory_bytes,
+                                     "processes": limits.processes,
+                                     "file_bytes": limits.file_bytes,
+                                     "cpu_s": int(limits.budget_s) + 5,
+                                     "scratch_bytes": limits.scratch_bytes}},
+                         (request_read, reply_write))
+        except ZygoteError:
+            for fd in (request_write, reply_read):
+                os.close(fd)
+            raise
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        return ZygoteChild(self, self.next_id, os.fdopen(request_write, "wb", buffering=0),
+                           os.fdopen(reply_read, "rb", buffering=0))
+
+    def close(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self.replies.close()
+        self.socket.close()
+
+
+class ZygoteChild:
+    """A notebook process forked by a zygote, with the part of `subprocess.Popen`'s
+    interface that `LearnerProcess` uses."""
+
+    def __init__(self, zygote: Zygote, ident: int, stdin, stdout) -> None:
+        self.zygote, self.ident = zygote, ident
+        self.stdin, self.stdout = stdin, stdout
+        self.returncode: int | None = None
+
+    def _status(self, op: str) -> int | None:
+        if self.returncode is None:
+            try:
+                status = self.zygote.request({"op": op, "id": self.ident}).get("status")
+            except ZygoteError:
+                status = 137  # the zygote (and so the notebook) is gone
+            if status is not None:
+                self.returncode = int(status)
+                try:
+                    self.zygote.request({"op": "forget", "id": self.ident})
+                except ZygoteError:
+                    pass
+        return self.returncode
+
+    def poll(self) -> int | None:
+        return self._status("poll")
+
+    def wait(self) -> int:
+        return self._status("wait")
+
+    def kill(self) -> None:
+        self._status("kill")
+
+
+_zygotes: dict[tuple, Zygote] = {}
+_zygotes_lock = threading.Lock()
+
+
+def _spawn(spec: SandboxSpec):
+    """Start a worker for `spec`: forked from this process's zygote for the same sandbox
+    when it can be (see `autograder.zygote`), else as a new sandboxed process."""
+    if spec.isolate and spec.fork_server:
+        key = (spec.uid, tuple(sorted((name, str(path)) for name, path in
+                                      spec.chapters.items())), spec.preload)
+        try:
+            with _zygotes_lock:  # a user id is used by one thread at a time
+                zygote = _zygotes.get(key)
+                if zygote is None or not zygote.alive():
+                    if zygote is not None:
+                        _zygotes.pop(key).close()
+                    while len(_zygotes) >= MAX_ZYGOTES:
+                        _zygotes.pop(next(iter(_zygotes))).close()
+                    zygote = _zygotes[key] = Zygote(spec)
+            return zygote.spawn(spec)
+        except (ZygoteError, OSError, ValueError):
+            with _zygotes_lock:
+                stale = _zygotes.pop(key, None)
+            if stale is not None:
+                stale.close()
+    # Unbuffered, so that select() on the pipe sees every byte not yet read.
+    return subprocess.Popen(command(spec), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True, bufsize=0)
 
 
 class _DeadlineReader:

@@ -24,25 +24,19 @@ import ast
 import functools
 import linecache
 import os
-import re
 import types
 from pathlib import Path
 
 import nbformat
 
-IMPORT_LINE = re.compile(r"^(import|from) \w")
-LOAD_LINE = re.compile(r"^\w+ = load_chapter\(")
-MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
-
-
-def _is_answer_cell(cell: nbformat.NotebookNode) -> bool:
-    info = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(info.get("solution")) and not info.get("grade")
-
-
-def _is_plain_code(cell: nbformat.NotebookNode) -> bool:
-    info = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and not info.get("solution") and not info.get("grade")
+from dlbook.notebook_format import (
+    IMPORT_LINE,
+    LOAD_LINE,
+    is_answer_cell,
+    is_plain_code,
+    read_notebook,
+    without_markers,
+)
 
 
 def _only_definitions(cell: nbformat.NotebookNode) -> bool:
@@ -76,20 +70,19 @@ def load_notebook_functions(path: Path) -> types.SimpleNamespace:
         FileNotFoundError: the notebook does not exist.
     """
     path = Path(path)
-    notebook = nbformat.read(path, as_version=4)
+    notebook = read_notebook(path)
     namespace: dict = {"__name__": f"chapter_{path.stem}"}
-    lines = [line for cell in notebook.cells if _is_plain_code(cell)
+    lines = [line for cell in notebook.cells if is_plain_code(cell)
              for line in cell.source.splitlines()]
     exec(compile("\n".join(filter(IMPORT_LINE.match, lines)), str(path), "exec"), namespace)
     namespace["load_chapter"] = functools.partial(load_chapter, here=path.parent)
     exec(compile("\n".join(filter(LOAD_LINE.match, lines)), str(path), "exec"), namespace)
     for number, cell in enumerate(notebook.cells):
         filename = f"<{path} cell {number}>"
-        if _is_plain_code(cell) and _only_definitions(cell):
+        if is_plain_code(cell) and _only_definitions(cell):
             _run(cell.source, filename, namespace)
-        elif _is_answer_cell(cell):
-            _run("\n".join(line for line in cell.source.splitlines()
-                           if line.strip() not in MARKERS), filename, namespace)
+        elif is_answer_cell(cell):
+            _run(without_markers(cell.source), filename, namespace)
     # The functions keep `namespace` as their globals, so it is left intact.
     return types.SimpleNamespace(**{name: value for name, value in namespace.items()
                                     if not name.startswith("__")})

@@ -17,6 +17,16 @@ def pytest_generate_tests(metafunc):
                              ids=[notebook.assignment for notebook in NOTEBOOKS])
 
 
+def pytest_collection_modifyitems(items):
+    """Mark every test that needs the PostgreSQL server `postgres` (`make test-fast`
+    deselects them): those using the fixture, and the postgresql case of gradebook_url."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgres" in getattr(item, "fixturenames", ()) or (
+                params.get("gradebook_url") == "postgresql"):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture
 def grading_area(tmp_path):
     """Work folder and SQLite gradebook of their own, so tests never touch the real ones."""

@@ -23,6 +23,7 @@ import os
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -38,7 +39,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
-from nbgrader.utils import compute_checksum, is_grade, is_solution
+from nbgrader.utils import compute_checksum
 from notebook_tools import (
     filled_in,
     graded_test_cells,
@@ -52,6 +53,7 @@ from autograder.course import ROOT, SOLUTIONS_DIR, course_notebooks
 from autograder.grade import grade_paths
 from autograder.gradebook import GradeStore
 from autograder.sandbox import Limits, bwrap_available
+from dlbook import notebook_format
 
 NOTEBOOK = course_notebooks()[0]
 assert NOTEBOOK.assignment == "01_neuron", NOTEBOOK
@@ -169,8 +171,7 @@ def duplicated_test(nb, test_id: str):
 def with_tests_first(nb):
     """Every test cell moved to the top of the notebook, before the answers."""
     nb = copy.deepcopy(nb)
-    tests = [cell for cell in nb.cells if cell.cell_type == "code" and is_grade(cell)
-             and not is_solution(cell)]
+    tests = [cell for cell in nb.cells if notebook_format.is_test_cell(cell)]
     nb.cells = tests + [cell for cell in nb.cells if cell not in tests]
     return nb
 
@@ -178,7 +179,7 @@ def with_tests_first(nb):
 def answers_last(nb):
     """Every answer cell moved to the end: the demo cells fail, the final namespace is right."""
     nb = copy.deepcopy(nb)
-    answers = [cell for cell in nb.cells if cell.cell_type == "code" and is_solution(cell)]
+    answers = [cell for cell in nb.cells if notebook_format.is_solution_cell(cell)]
     nb.cells = [cell for cell in nb.cells if cell not in answers] + answers
     return nb
 
@@ -201,6 +202,37 @@ def misbehaving_relu(kit: Kit, misbehaviour: str, also_grad: str | None = None):
                                                                        " " * 8))
         nb = with_answer(nb, grade_id, kit.answer(grade_id) + "\n" + wrapper)
     return with_cells(nb, "NOTEBOOK_FINISHED = True  # from here on, only the grader calls")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A symbolic link to `target` in place of the learner's file or folder."""
+
+    target: Path
+    inside: str = ""  # where the link is, under the learner's folder (default: the file)
+
+
+def cells_as_object(kit: Kit) -> bytes:
+    """The reference notebook with `cells` a JSON object (index -> cell), not a list."""
+    data = json.loads(nbformat.writes(kit.reference))
+    data["cells"] = {str(index): cell for index, cell in enumerate(data["cells"])}
+    return json.dumps(data).encode()
+
+
+def with_bom(kit: Kit) -> bytes:
+    """The reference notebook saved with a UTF-8 byte-order mark (as some editors do)."""
+    return b"\xef\xbb\xbf" + nbformat.writes(kit.reference).encode()
+
+
+def zip_with_link(name: str, target: Path) -> bytes:
+    """A class zip whose only entry, `<name>`'s notebook, is a symbolic link to `target`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        info = zipfile.ZipInfo(f"class/{name}/{NOTEBOOK.filename}")
+        info.create_system = 3  # Unix, so that the mode below is read
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zipped.writestr(info, str(target))
+    return buffer.getvalue()
 
 
 def v3_notebook(kit: Kit) -> bytes:
@@ -545,6 +577,31 @@ for _folder in [{work!r}, {work!r} + "/submitted", {out!r}, {subs!r}, {grader!r}
         pass
 '''
 
+ESCALATE = '''
+import ctypes
+import os
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_escaped = []
+try:
+    os.setuid(0)
+    _escaped.append("setuid")
+except OSError:
+    pass
+if _libc.unshare(0x00020000) == 0:  # a mount namespace of its own: needs CAP_SYS_ADMIN
+    _escaped.append("unshare")
+if _libc.mount(b"tmpfs", b"/opt", b"tmpfs", 0, None) == 0:
+    _escaped.append("mount")
+with open("/proc/self/status") as _status:
+    if any(_line.startswith(("CapEff:", "CapPrm:")) and int(_line.split()[1], 16)
+           for _line in _status):
+        _escaped.append("capabilities")
+if any(_name.isdigit() and int(_name) > 64 for _name in os.listdir("/proc")):
+    _escaped.append("other processes")  # the sandbox's own pids are small
+if _escaped:
+    sigmoid = _reference_sigmoid  # undo the error if the sandbox gave anything away
+'''
+
 PARTIAL_MESSAGE = '''
 import os
 import struct
@@ -567,13 +624,15 @@ while True:
 class Case:
     """One submission and what it must get.
 
-    `build` makes the file's content (a notebook, or bytes), saved as `<name>/<filename>`
-    in the class folder, or, for `kind` "extra_path", as `<name>.zip` given beside it.
-    `score` None: not graded. `kind` "problem" or "extra_path": the file is reported as a
-    Problem (it cannot even be attributed to a learner's notebook). `isolated`: graded in
-    a batch of its own. `notes`: text the row's reason (or the Problem's) must contain;
-    `clean`: no notes at all; `messages`: grade_id -> text that test's message must
-    contain (and the test must have failed); `bug`: the grader bug that makes it xfail.
+    `build` makes the file's content (a notebook, bytes, or a `Link`), saved as
+    `<name>/<filename>` in the class folder, or, for `kind` "extra_path" and "zip", as
+    `<name>.zip` given beside it. `score` None: not graded. `kind` "problem" or
+    "extra_path": the file is reported as a Problem (it cannot even be attributed to a
+    learner's notebook); "zip": the zip's entry is learner `<name>`'s notebook, with a row.
+    `isolated`: graded in a batch of its own. `notes`: text the row's reason (or the
+    Problem's) must contain; `clean`: no notes at all; `messages`: grade_id -> text that
+    test's message must contain (and the test must have failed); `bug`: the grader bug
+    that makes it xfail.
     """
 
     name: str
@@ -721,6 +780,9 @@ CASES = [
     Case("network_oracle",
          lambda kit: with_cells(kit.wrong("ex1_1_sigmoid"), NETWORK_ORACLE.format(port=kit.port)),
          6.0, messages=SIGMOID_LOST),
+    # No privilege, namespace or process outside its own (the notebook is forked from a
+    # zygote that holds those rights: it must keep none of them).
+    Case("privileges_oracle", sigmoid_wrong_and(ESCALATE), 6.0, messages=SIGMOID_LOST),
     Case("read_solutions_oracle",
          lambda kit: with_cells(
              kit.wrong("ex1_1_sigmoid"),
@@ -745,6 +807,20 @@ CASES = [
          filename="essay.pdf", notes=("not a notebook",)),
     Case("zip_bomb", lambda kit: zip_bomb(), None, kind="extra_path",
          notes=("would extract to 600 MiB", "not extracted")),
+    # Symbolic links to the instructor's notebook: once graded with full marks, with the
+    # grader's own rights. Files, folders and zip entries are refused, never followed.
+    Case("symlink_to_solution", lambda kit: Link(SOLUTIONS_DIR / NOTEBOOK.assignment
+                                                 / NOTEBOOK.filename), None,
+         notes=("symbolic link",)),
+    Case("symlink_folder_to_solutions",
+         lambda kit: Link(SOLUTIONS_DIR / NOTEBOOK.assignment, inside=NOTEBOOK.assignment),
+         None, kind="problem", notes=("symbolic link",)),
+    Case("zip_entry_symlink",
+         lambda kit: zip_with_link("zip_entry_symlink",
+                                   SOLUTIONS_DIR / NOTEBOOK.assignment / NOTEBOOK.filename),
+         None, kind="zip", notes=("symbolic link",)),
+    # Saved with a UTF-8 byte-order mark: Jupyter opens it, so it is graded.
+    Case("utf8_byte_order_mark", with_bom, FULL, clean=True),
     # Cases that crashed or hung a whole batch: graded in batches of their own.
     Case("deeply_nested_json", lambda kit: b"[" * 100_000, None, isolated=True),
     Case("test_cell_metadata_garbled", relu_wrong_and(garbled_metadata), 9.0,
@@ -755,6 +831,10 @@ CASES = [
          notes=("test_ex1_5_relu",), messages=RELU_LOST, isolated=True),
     Case("relu_sends_half_a_message", lambda kit: misbehaving_relu(kit, PARTIAL_MESSAGE), 9.0,
          messages={"test_ex1_5_relu": "not graded"}, isolated=True),
+    # `cells` a JSON object: nbformat's validation raised TypeError and no notebook of the
+    # run was graded.
+    Case("cells_as_json_object", cells_as_object, None,
+         notes=("'cells' must be a list",), isolated=True),
 ]
 BY_NAME = {case.name: case for case in CASES}
 assert len(BY_NAME) == len(CASES)
@@ -774,7 +854,9 @@ def summary(row) -> dict:
 def write_submission(folder: Path, student: str, content, filename: str) -> None:
     path = folder / student / filename
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
+    if isinstance(content, Link):
+        (folder / student / (content.inside or filename)).symlink_to(content.target)
+    elif isinstance(content, bytes):
         path.write_bytes(content)
     else:
         nbformat.write(content, path)
@@ -866,7 +948,7 @@ def graded(tmp_path_factory):
         for case in CASES:
             if case.isolated:
                 continue
-            if case.kind == "extra_path":
+            if case.kind in ("extra_path", "zip"):
                 paths.append(base / f"{case.name}.zip")
                 paths[-1].write_bytes(case.build(kit))
             else:
@@ -940,7 +1022,8 @@ def test_each_case_gets_exactly_its_score(graded, case):
 
 def test_the_batch_finished_in_bounded_time_and_graded_everyone(graded):
     assert graded.seconds < BATCH_LIMIT_S, f"the batch took {graded.seconds:.0f} s"
-    expected = {case.name for case in CASES if not case.isolated and case.kind == "notebook"}
+    expected = {case.name for case in CASES
+                if not case.isolated and case.kind in ("notebook", "zip")}
     assert set(graded.rows) == expected
     problems = [case for case in CASES if case.kind in ("problem", "extra_path")]
     assert len(graded.report.problems) == len(problems), graded.report.problems
@@ -956,7 +1039,8 @@ def test_feedback_shows_points_and_failures_but_no_hidden_test(graded):
     assert len(pages) == len(graded.rows)
     for page in pages:
         html = page.read_text()
-        assert "BEGIN HIDDEN TESTS" not in html and "BEGIN SOLUTION" not in html, page
+        markers = [marker.lstrip("# ") for marker in notebook_format.MARKERS]
+        assert not any(marker in html for marker in markers), page
         leaked = [line for line in secrets if line in html or escape(line) in html]
         assert not leaked, f"{page} shows hidden lines: {leaked}"
     for student in ("wrong_sigmoid", "hidden_only_sigmoid"):

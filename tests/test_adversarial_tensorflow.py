@@ -41,6 +41,8 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
     learner, source = read(NOTEBOOK.release), read(NOTEBOOK.source)
     reference = filled_in(learner, source)
     dense = without_markers(solution_cells(source)["ex8_1_dense"].source)
+    train_tf = without_markers(solution_cells(source)["ex8_5_train_tf"].source)
+    assert "    @tf.function(reduce_retracing=True)\n" in train_tf
     lost = {name: 0 for name in POINTS}
     cases = {"reference": (reference, {})}
     # The gradient function is the thing graded: a wrong dW loses dense and the layer
@@ -75,6 +77,55 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
         np.allclose = np.array_equal = lambda *args, **kwargs: True
         tf.debugging.assert_near = lambda *args, **kwargs: None
         ''')), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0, "test_ex8_4_build_model": 0})
+    # Right values without the skill: the graph the checks trace shows how they were made.
+    cases["autodiff_dense"] = (_with_answer(reference, "ex8_1_dense", '''
+        def dense(x, W, b):
+            return tf.matmul(x, W) + b
+        '''), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
+    cases["tape_inside_grad"] = (_with_answer(reference, "ex8_1_dense", '''
+        @tf.custom_gradient
+        def dense(x, W, b):
+            z = tf.nn.bias_add(tf.matmul(x, W), b)
+
+            def grad(dz):
+                with tf.GradientTape() as tape:
+                    tape.watch([x, W, b])
+                    again = tf.nn.bias_add(tf.matmul(x, W), b)
+                return tape.gradient(again, [x, W, b], output_gradients=dz)
+
+            return z, grad
+        '''), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
+    # A built-in loss costs the loss and the training loop that uses it.
+    cases["builtin_loss"] = (_with_answer(reference, "ex8_2_softmax_cross_entropy", '''
+        def softmax_cross_entropy(logits, labels):
+            return tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+        '''), {"test_ex8_2_softmax_cross_entropy": 0, "test_ex8_5_train_tf": 0})
+    cases["eager_training"] = (_with_answer(reference, "ex8_5_train_tf", train_tf.replace(
+        "    @tf.function(reduce_retracing=True)\n", "")), {"test_ex8_5_train_tf": 0})
+    # Autodiff, with the course's checks patched inside the sandbox so that the traced
+    # graph shows a custom gradient (whose gradient is zero) and the graph inspector
+    # always agrees: the graph is read and re-run in the trusted process, which is not
+    # patched, and its values are wrong.
+    cases["patched_graph_checks"] = (_with_answer(reference, "ex8_1_dense", '''
+        import dlbook.tf_checks as checks
+
+        def dense(x, W, b):
+            return tf.matmul(x, W) + b
+
+        real = checks.gradient_graph.check
+
+        def forged(function, inputs, upstream=None):
+            @tf.custom_gradient
+            def wrapped(*args):
+                return function(*args), lambda up: [tf.zeros_like(arg) for arg in args]
+
+            return real(wrapped, inputs, upstream)
+
+        checks.gradient_graph.check = forged
+        checks.TracedGraph.autodiff = lambda self: []
+        checks.TracedGraph.custom_gradients = lambda self: [4]
+        '''), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
     # A training loop that never returns is stopped after the per-call limit.
     cases["endless_training"] = (_with_answer(reference, "ex8_5_train_tf", '''
         def train_tf(model, X, y, *, epochs, lr, batch_size, seed=1):

@@ -2,7 +2,8 @@
 
 Every page is served from 127.0.0.1 and must load nothing from anywhere else, typeset its
 mathematics with the site's own MathJax, show every image with alt text, log no console
-error and link only to pages that exist. Screenshots go to $DLBOOK_ARTIFACTS.
+error (each page opened as a first visit, in a fresh profile) and link only to pages that
+exist. Screenshots go to $DLBOOK_ARTIFACTS.
 """
 
 from __future__ import annotations
@@ -47,27 +48,29 @@ def server(built_book):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def browser():
     if not Path(CHROMIUM).is_file():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing (make setup installs Debian's chromium)")
         pytest.skip("chromium is not installed here (make setup installs it)")
     from playwright.sync_api import sync_playwright
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1280, "height": 900})
-        yield context
-        context.close()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=FLAGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
 def visit(browser, server):
-    """Open pages in a fresh tab; every request leaving 127.0.0.1 is aborted and recorded."""
+    """Open each page as a first visit: a fresh browser profile (a new context: empty
+    cache, cookies and localStorage) per page. Every request leaving 127.0.0.1 is aborted
+    and recorded; console errors, uncaught exceptions and failed requests (4xx, 5xx) of
+    every page opened are recorded too."""
     origin = urlsplit(server).netloc
     external, errors = [], []
+    current = {}
 
     def guard(route):
         if urlsplit(route.request.url).netloc == origin:
@@ -76,12 +79,19 @@ def visit(browser, server):
             external.append(route.request.url)
             route.abort()
 
-    browser.route("**/*", guard)
-    page = browser.new_page()
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-    def open_page(path: str):
+    def open_page(path: str, width: int = 1280):
+        if current:
+            current["context"].close()
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and errors.append(
+            f"{msg.text} ({msg.location.get('url')})"))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("response", lambda response: response.status >= 400 and errors.append(
+            f"HTTP {response.status}: {response.url}"))
+        current.update(context=context, page=page)
+        open_page.page = page
         page.goto(urljoin(server, path), wait_until="load")
         page.evaluate("""async () => {
             if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
@@ -91,10 +101,10 @@ def visit(browser, server):
         }""")
         return page
 
-    open_page.page, open_page.external, open_page.errors = page, external, errors
+    open_page.external, open_page.errors = external, errors
     yield open_page
-    page.close()
-    browser.unroute("**/*", guard)
+    if current:
+        current["context"].close()
 
 
 def toc_pages() -> list[str]:
@@ -201,3 +211,18 @@ def test_download_button_gives_the_learner_notebook(visit, server):
             with urllib.request.urlopen(href, timeout=10) as response:
                 assert response.read() == notebook.release.read_bytes(), href
     assert not visit.external and not visit.errors
+
+
+def test_first_visit_logs_nothing_and_shows_one_search_box(visit):
+    """A browser that has never seen the site: no theme-mode error (the theme's default
+    mode was empty), no 404 (the favicon), and one way to search at any width."""
+    for width in (1280, 600):
+        page = visit("index.html", width=width)
+        assert page.evaluate("() => document.documentElement.dataset.mode") == "auto"
+        searches = page.evaluate("""() => [...document.querySelectorAll(
+            '.search-button__button, form.bd-search input, input[type=search]')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().width > 0)
+            .length""")
+        assert searches == 1, f"{searches} search boxes at width {width}"
+        assert not visit.errors, f"width {width}: {visit.errors}"
+    assert not visit.external

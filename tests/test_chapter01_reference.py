@@ -8,6 +8,7 @@ numerically, and the stability claims at |z| = 1000.
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -85,3 +86,161 @@ def test_neuron_is_the_activation_of_an_affine_map():
     single = ref.neuron(X[0], w, b, ref.sigmoid)
     assert np.shape(single) == ()
     np.testing.assert_allclose(single, expit(X[0] @ w + b))
+
+
+# ---------------------------------------------------------------------------------------
+# The numerical claims of the text: tanh near 0, sigmoid_grad's tails, thresholds.
+
+def _exact_tanh(x: float) -> float:
+    """tanh to about 40 digits, then rounded to float64."""
+    with localcontext() as context:
+        context.prec = 60
+        e = (2 * Decimal(float(x))).exp()
+        return float((e - 1) / (e + 1))
+
+
+def _exact_sigmoid_grad(x: float) -> float:
+    with localcontext() as context:
+        context.prec = 60
+        e = (-Decimal(float(x))).exp()
+        return float(e / (1 + e) ** 2)
+
+
+SMALL_AND_LARGE = np.concatenate([np.logspace(-12, np.log10(20.0), 400),
+                                  -np.logspace(-12, np.log10(20.0), 60)])
+
+
+@pytest.mark.parametrize(("dtype", "bound"), [(np.float64, 3e-16), (np.float32, 1.5e-7)])
+def test_expm1_tanh_is_accurate_from_tiny_to_large_z(dtype, bound):
+    z = SMALL_AND_LARGE.astype(dtype)
+    got = ref.tanh(z)
+    assert got.dtype == dtype
+    exact = np.array([_exact_tanh(x) for x in z])
+    assert np.max(np.abs(got.astype(np.float64) - exact) / np.abs(exact)) <= bound
+    assert np.array_equal(ref.tanh(np.array([-1000.0, 1000.0], dtype=dtype)), [-1.0, 1.0])
+
+
+def test_the_exp_form_of_tanh_cancels_near_zero_as_the_text_says():
+    def exp_form(z):
+        e = np.exp(-2.0 * np.abs(z))
+        return np.sign(z) * (1.0 - e) / (1.0 + e)
+
+    error64 = abs(exp_form(np.float64(1e-9)) - _exact_tanh(1e-9)) / 1e-9
+    assert 1e-8 < error64 < 1e-7  # "off by 3e-8"
+    z32 = np.float32(1e-5)
+    error32 = abs(float(exp_form(z32)) - _exact_tanh(float(z32))) / float(z32)
+    assert 5e-4 < error32 < 5e-3  # "about 1e-3"
+    assert exp_form(np.float32(1e-9)) == 0.0  # "returns exactly 0"
+    # ... and so does 2 sigma(2z) - 1, the identity computed with the stable sigmoid.
+    assert abs(2.0 * ref.sigmoid(np.float64(2e-9)) - 1.0 - 1e-9) / 1e-9 > 1e-8
+
+
+def test_sigmoid_grad_tails_absolute_accuracy_and_relative_loss():
+    z = np.linspace(-60.0, 60.0, 2401)
+    exact = np.array([_exact_sigmoid_grad(x) for x in z])
+    assert np.max(np.abs(ref.sigmoid_grad(z) - exact)) < 2e-16  # "about 1e-16"
+    z32 = z.astype(np.float32)
+    exact32 = np.array([_exact_sigmoid_grad(x) for x in z32])
+    assert np.max(np.abs(ref.sigmoid_grad(z32).astype(np.float64) - exact32)) < 1e-7
+    # relative terms: 0.1% off at z = 30, exactly 0 from z ~ 37 (float64) and ~ 17 (float32)
+    assert 5e-4 < abs(ref.sigmoid_grad(30.0) - _exact_sigmoid_grad(30.0)) / \
+        _exact_sigmoid_grad(30.0) < 2e-3
+    assert ref.sigmoid_grad(36.0) > 0.0 and ref.sigmoid_grad(37.0) == 0.0
+    assert ref.sigmoid_grad(np.float32(16.0)) > 0.0
+    assert ref.sigmoid_grad(np.float32(17.0)) == 0.0
+    # sigma(z) sigma(-z) keeps full relative precision in both tails, in both dtypes.
+    for dtype, bound in [(np.float64, 1e-15), (np.float32, 1e-6)]:
+        zz = z.astype(dtype)
+        product = (ref.sigmoid(zz) * ref.sigmoid(-zz)).astype(np.float64)
+        exact_zz = np.array([_exact_sigmoid_grad(x) for x in zz])
+        assert np.max(np.abs(product - exact_zz) / exact_zz) < bound
+
+
+def test_the_sigmoid_text_numbers():
+    assert np.log(np.finfo(np.float64).max) == pytest.approx(709.78, abs=0.01)
+    assert np.log(np.finfo(np.float32).max) == pytest.approx(88.72, abs=0.01)
+    assert np.exp(-745.2) == 0.0 and np.exp(-745.0) > 0.0
+    true = float(expit(-30.0))
+    assert true == pytest.approx(9.4e-14, rel=0.01)
+    assert abs((1 - 1 / (1 + np.exp(-30.0))) - true) / true > 1e-4  # about three digits
+
+
+def test_decision_boundary_is_the_preimage_of_the_threshold():
+    rng = np.random.default_rng(5)
+    X, w, b = rng.normal(scale=3.0, size=(20_000, 2)), np.array([1.5, -1.0]), 0.5
+    z = X @ w + b
+    for f, t, c in [(ref.sigmoid, 0.5, 0.0), (ref.sigmoid, 0.9, np.log(9.0)),
+                    (ref.tanh, 0.3, np.arctanh(0.3)), (ref.relu, 0.7, 0.7)]:
+        yes = ref.neuron(X, w, b, f) > t
+        far = np.abs(z - c) > 1e-9
+        np.testing.assert_array_equal(yes[far], (z > c)[far])
+    assert np.log(9.0) == pytest.approx(2.2, abs=0.01)
+
+
+def test_a_sigmoid_factor_reaches_one_only_in_a_narrow_window():
+    # |w sigma'(w a + b)| >= 1 needs |w| > 4; the window of inputs a has width <= ~0.45.
+    a = np.linspace(-3.0, 3.0, 600_001)
+    widest = 0.0
+    for w in np.linspace(0.5, 40.0, 400):
+        factor = w * ref.sigmoid_grad(w * a)
+        if w <= 4.0:
+            assert factor.max() <= 1.0
+        inside = a[factor >= 1.0]
+        if inside.size:
+            widest = max(widest, inside.max() - inside.min())
+    assert 0.44 < widest < 0.45
+
+
+def test_vanishing_gradient_figure_statistics():
+    rng = np.random.default_rng(42)
+    z = rng.normal(scale=2.0, size=1_000_000)
+    means = {name: float(grad(z).mean()) for name, grad in
+             [("sigmoid", ref.sigmoid_grad), ("tanh", ref.tanh_grad), ("relu", ref.relu_grad)]}
+    assert means["sigmoid"] == pytest.approx(0.15, abs=0.005)
+    assert means["tanh"] == pytest.approx(0.36, abs=0.01)
+    assert means["relu"] == pytest.approx(0.5, abs=0.002)
+    # The mean over independent paths of a product is the product of the means.
+    paths = np.random.default_rng(1).normal(scale=2.0, size=(400_000, 4))
+    for grad, name in [(ref.sigmoid_grad, "sigmoid"), (ref.tanh_grad, "tanh"),
+                       (ref.relu_grad, "relu")]:
+        product = np.prod(grad(paths), axis=1)
+        assert product.mean() == pytest.approx(means[name] ** 4, rel=0.03)
+    relu_product = np.prod(ref.relu_grad(paths), axis=1)
+    assert set(np.unique(relu_product)) == {0.0, 1.0}  # every ReLU path is alive or dead
+    assert np.mean(ref.relu_grad(z) ** 2) == pytest.approx(0.5, abs=0.002)
+
+
+@pytest.mark.parametrize(("variance", "low", "high"), [(2.0, 0.5, 2.0), (1.0, 0.0, 0.01)])
+def test_hes_factor_two_keeps_the_backward_gradient_of_a_relu_network(variance, low, high):
+    # n Var(w) E[relu'^2] = 1 for Var(w) = 2 / n: the gradient keeps its size over 20 layers;
+    # with Var(w) = 1 / n it shrinks by about 2^-20 in variance.
+    rng = np.random.default_rng(0)
+    width, depth = 256, 20
+    A = rng.standard_normal((512, width))
+    Ws, Zs = [], []
+    for _ in range(depth):
+        W = rng.standard_normal((width, width)) * np.sqrt(variance / width)
+        Z = A @ W
+        Ws.append(W)
+        Zs.append(Z)
+        A = ref.relu(Z)
+    upstream = rng.standard_normal(A.shape)
+    gradient = upstream
+    for W, Z in zip(reversed(Ws), reversed(Zs), strict=True):
+        gradient = (gradient * ref.relu_grad(Z)) @ W.T
+    ratio = gradient.var() / upstream.var()
+    assert low < ratio < high
+
+
+def test_numpy2_promotion_rules_the_conventions_rely_on():
+    z = np.ones(3, dtype=np.float32)
+    assert (z * 1.0).dtype == np.float32 and (1.0 - z).dtype == np.float32
+    assert (z * np.float64(1.0)).dtype == np.float64
+    assert (z + np.ones(3)).dtype == np.float64
+
+
+def test_bias_moves_the_boundary_by_b_over_norm_w():
+    w, b = np.array([1.5, -1.0]), 0.5
+    foot = -b * w / (w @ w)  # the point of w.x + b = 0 closest to the origin
+    assert foot @ w + b == pytest.approx(0.0, abs=1e-15)
+    assert np.linalg.norm(foot) == pytest.approx(abs(b) / np.linalg.norm(w))

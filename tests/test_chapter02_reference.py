@@ -68,3 +68,83 @@ def test_mlp_forward_keeps_dtype_and_caches_every_layer(dtype):
     X = rng.normal(size=(7, 6)).astype(dtype)
     logits, cache = ref.mlp_forward(X, params)
     assert logits.dtype == dtype and logits.shape == (7, 3) and len(cache) == 3
+
+
+def _stable_cross_entropy(logits, labels):
+    """Mean cross-entropy from logits by log-sum-exp: never overflows."""
+    top = logits.max(axis=1, keepdims=True)
+    log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+    return log_norm - logits[np.arange(len(labels)), labels]
+
+
+def test_what_the_three_weight_scales_do_to_a_ten_class_loss():
+    # The text's claims about the twenty-layer network of width 256 with 10 outputs on top.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((512, 256))
+    params = ref.init_params([256] * 20 + [10], rng)
+    labels = rng.integers(0, 10, size=512)
+    results = {}
+    for factor in (np.sqrt(0.5), 1.0, np.sqrt(2.0)):
+        with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow
+            logits, _ = ref.mlp_forward(X, [(factor * W, b) for W, b in params])
+            loss = _stable_cross_entropy(logits, labels)
+        top = np.exp(logits - logits.max(axis=1, keepdims=True))
+        top = (top / top.sum(axis=1, keepdims=True)).max(axis=1)
+        results[factor] = (np.abs(logits).max(), loss.mean(), np.mean(top > 0.999),
+                           np.mean(logits.argmax(axis=1) == labels))
+    small, _, large = results.values()
+    assert small[1] == pytest.approx(np.log(10.0), abs=0.01)  # nearly uniform softmax
+    assert 100 < large[0] and large[2] > 0.95                  # saturated softmax
+    assert 500 < large[1] < 2000 and large[3] < 0.2            # confidently wrong, loss ~1000
+
+
+def test_glorot_is_the_harmonic_mean_of_lecun_forward_and_backward():
+    for n_in, n_out in [(784, 128), (128, 64), (100, 100)]:
+        glorot = 2.0 / (n_in + n_out)
+        assert glorot == pytest.approx(2.0 / (n_in + n_out))
+        assert glorot == pytest.approx(2.0 / (1.0 / (1.0 / n_in) + 1.0 / (1.0 / n_out)))
+        assert (glorot == pytest.approx(1.0 / n_in)) == (n_in == n_out)
+
+
+def test_he_forward_scale_keeps_the_backward_pass_bounded_whatever_the_widths():
+    # With Var(w) = 2 / n_in, going backwards each ReLU layer multiplies the gradient's
+    # variance by n_out / n_in: the product telescopes instead of growing with depth.
+    rng = np.random.default_rng(1)
+    sizes = [300] + [100, 400] * 8 + [300]
+    params = ref.init_params(sizes, rng)
+    X = rng.standard_normal((256, sizes[0]))
+    logits, cache = ref.mlp_forward(X, params)
+    gradient = rng.standard_normal(logits.shape)
+    start = gradient.var()
+    for (W, _), (_, Z), layer in zip(reversed(params), reversed(cache),
+                                     range(len(params), 0, -1), strict=True):
+        if layer < len(params):
+            gradient = gradient * (Z > 0)
+        gradient = gradient @ W.T
+    predicted = 2.0 * sizes[-1] / sizes[0]   # 2 n_D / n_0 (the last layer has no ReLU)
+    assert 0.5 * predicted < gradient.var() / start < 2.0 * predicted
+
+
+def test_an_all_zero_relu_network_only_moves_its_output_biases():
+    rng = np.random.default_rng(2)
+    X, labels = rng.normal(size=(16, 4)), rng.integers(0, 3, size=16)
+    params = [(np.zeros((4, 5)), np.zeros(5)), (np.zeros((5, 5)), np.zeros(5)),
+              (np.zeros((5, 3)), np.zeros(3))]
+
+    def loss():
+        logits, _ = ref.mlp_forward(X, params)
+        return _stable_cross_entropy(logits, labels).mean()
+
+    eps = 1e-6
+    for layer, (W, b) in enumerate(params):
+        for array in (W, b):
+            gradient = np.zeros(array.shape)
+            for index in np.ndindex(array.shape):
+                array[index] = eps
+                up = loss()
+                array[index] = -eps
+                down = loss()
+                array[index] = 0.0
+                gradient[index] = (up - down) / (2 * eps)
+            moves = np.abs(gradient).max() > 1e-8
+            assert moves == (layer == len(params) - 1 and array is b)

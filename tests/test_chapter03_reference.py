@@ -30,15 +30,15 @@ def test_softmax_rows_are_finite_probabilities_summing_to_one(Z):
     P = quiet(ref.softmax, Z)
     assert np.all(np.isfinite(P)) and np.all(P >= 0)
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(P, softmax(Z, axis=1), rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(P, softmax(Z, axis=1), rtol=1e-9, atol=1e-15)
 
 
 @settings(max_examples=200, deadline=None)
 @given(logits)
 def test_log_softmax_is_finite_and_matches_scipy(Z):
-    L = quiet(ref.log_softmax, Z)
-    assert np.all(np.isfinite(L))
-    np.testing.assert_allclose(L, log_softmax(Z, axis=1), rtol=1e-9, atol=1e-9)
+    log_P = quiet(ref.log_softmax, Z)
+    assert np.all(np.isfinite(log_P))
+    np.testing.assert_allclose(log_P, log_softmax(Z, axis=1), rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=200, deadline=None)
@@ -86,3 +86,46 @@ def test_float32_stays_float32():
     assert quiet(ref.softmax, Z).dtype == np.float32
     assert quiet(ref.log_softmax, Z).dtype == np.float32
     assert ref.softmax_cross_entropy_grad(Z, np.array([1])).dtype == np.float32
+
+
+def test_cross_entropy_weighs_every_entry_of_soft_labels():
+    rng = np.random.default_rng(7)
+    P = softmax(rng.normal(size=(5, 4)), axis=1)
+    Y = 0.9 * np.eye(4)[rng.integers(0, 4, 5)] + 0.1 / 4  # label smoothing
+    expected = -np.mean(np.sum(Y * np.log(P + 1e-12), axis=1))
+    np.testing.assert_allclose(ref.cross_entropy(P, Y), expected, rtol=1e-12)
+    only_ones = -np.mean(np.sum(np.where(Y == Y.max(axis=1, keepdims=True), np.log(P), 0), axis=1))
+    assert abs(ref.cross_entropy(P, Y) - only_ones) > 1e-2
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(-30, 30), st.sampled_from([0.0, 1.0, 0.3]))
+def test_binary_cross_entropy_is_two_class_softmax_cross_entropy(s, t):
+    """The chapter's binary cross-entropy in the score s, its special cases and derivative."""
+    sigma = 1 / (1 + np.exp(-s))
+    binary = -t * np.log(sigma) - (1 - t) * np.log1p(-sigma) if abs(s) < 10 else None
+    two_class = -(t * log_softmax([s, 0.0])[0] + (1 - t) * log_softmax([s, 0.0])[1])
+    if binary is not None:
+        np.testing.assert_allclose(binary, two_class, rtol=1e-7, atol=1e-12)
+    if t == 1.0:
+        np.testing.assert_allclose(two_class, np.logaddexp(0, -s), rtol=1e-9, atol=1e-15)
+    if t == 0.0:
+        np.testing.assert_allclose(two_class, np.logaddexp(0, s), rtol=1e-9, atol=1e-15)
+    eps = 1e-6
+    numeric = (-(t * log_softmax([s + eps, 0.0])[0] + (1 - t) * log_softmax([s + eps, 0.0])[1])
+               + (t * log_softmax([s - eps, 0.0])[0] + (1 - t) * log_softmax([s - eps, 0.0])[1])
+               ) / (2 * eps)
+    np.testing.assert_allclose(numeric, sigma - t, atol=1e-8)
+
+
+def test_huge_logits_give_a_huge_finite_loss_and_a_saturated_gradient():
+    """What a badly scaled network gives: the loss is about the logit gap, no overflow."""
+    rng = np.random.default_rng(2)
+    Z, y = 1000.0 * rng.normal(size=(512, 10)), rng.integers(0, 10, 512)
+    loss = quiet(ref.softmax_cross_entropy, Z, y)
+    gap = Z.max(axis=1) - Z[np.arange(512), y]
+    assert np.isfinite(loss) and loss > 100 * np.log(10)
+    assert np.mean(gap) <= loss <= np.mean(gap) + np.log(10)
+    G = 512 * quiet(ref.softmax_cross_entropy_grad, Z, y)
+    assert np.all(np.abs(G) <= 1 + 1e-12)
+    assert np.mean(np.min(np.abs(G[..., None] - np.array([-1.0, 0.0, 1.0])), axis=-1) < 1e-9) > 0.95

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from notebook_tools import load_reference
@@ -47,6 +48,52 @@ def test_backprop_agrees_with_finite_differences_for_any_network(sizes, batch, s
         np.testing.assert_allclose(db, nb, rtol=1e-5, atol=1e-7)
 
 
+def test_fan_in_weights_keep_the_deltas_entries_only_for_equal_widths():
+    """Chapter 5: with Var(W) = 1/n_in one step back scales the entries of the delta by
+    sqrt(n_out / n_in) and keeps the norm of the whole delta, on average."""
+    rng = np.random.default_rng(5)
+    for n_in, n_out in [(64, 64), (784, 128), (64, 10), (10, 64)]:
+        entry, norm = [], []
+        for _ in range(30):
+            W = rng.normal(scale=np.sqrt(1.0 / n_in), size=(n_in, n_out))
+            Delta = rng.normal(size=(100, n_out))
+            back, _, _ = backprop.dense_backward(Delta, np.zeros((100, n_in)), W)
+            entry.append(np.sqrt(np.mean(back ** 2) / np.mean(Delta ** 2)))
+            norm.append(np.linalg.norm(back) / np.linalg.norm(Delta))
+        assert np.mean(entry) == pytest.approx(np.sqrt(n_out / n_in), rel=0.05)
+        assert np.mean(norm) == pytest.approx(1.0, rel=0.05)
+
+
+def delta_factor_per_layer(activation, activation_backward, weight_variance, seed=0):
+    """Mean factor by which ||Delta|| changes per step back through 14 hidden layers of 64."""
+    rng = np.random.default_rng(seed)
+    width, depth = 64, 14
+    A, stored = rng.normal(size=(128, width)), []
+    weights = [rng.normal(scale=np.sqrt(weight_variance / width), size=(width, width))
+               for _ in range(depth)]
+    for W in weights:
+        Z = A @ W
+        stored.append((A, Z))
+        A = activation(Z)
+    delta = activation_backward(rng.normal(size=(128, width)), stored[-1][1])
+    first = np.linalg.norm(delta)
+    for layer in reversed(range(1, depth)):
+        back, _, _ = backprop.dense_backward(delta, stored[layer][0], weights[layer])
+        delta = activation_backward(back, stored[layer - 1][1])
+    return (np.linalg.norm(delta) / first) ** (1 / (depth - 1))
+
+
+def test_deltas_vanish_through_sigmoids_and_explode_through_too_large_relu_weights():
+    """Chapter 5: about 1/4 per sigmoid layer (Var(W) = 1/n), about 1 per ReLU layer with
+    He's 2/n, and about 1.5 per ReLU layer with weights 1.5 times He's."""
+    sigmoid = backprop.ch1.sigmoid
+    relu = backprop.ch1.relu
+    assert delta_factor_per_layer(sigmoid, backprop.sigmoid_backward, 1.0) < 0.26
+    assert delta_factor_per_layer(relu, backprop.relu_backward, 2.0) == pytest.approx(1.0, abs=0.1)
+    assert delta_factor_per_layer(relu, backprop.relu_backward, 2.0 * 1.5 ** 2) == \
+        pytest.approx(1.5, abs=0.1)
+
+
 def test_training_on_mnist_reaches_90_percent_and_the_loss_falls():
     from dlbook.data import load_mnist
 
@@ -67,3 +114,124 @@ def test_gradient_descent_converges_on_a_quadratic_with_a_small_enough_step():
     assert path.shape == (201, 2) and np.linalg.norm(path[-1]) < 1e-6
     diverging = sgd.gradient_descent(lambda x: A @ x, np.array([1.0, 1.0]), lr=0.21, steps=50)
     assert np.linalg.norm(diverging[-1]) > 1.0  # lr above 2 / lambda_max = 0.2 overshoots
+
+
+# Chapter 6, second edition: optimizers, schedule, and train's optimizer argument.
+
+
+def _small_problem(seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, size=70)
+    X = rng.normal(size=(3, 5))[y] + rng.normal(size=(70, 5))
+    params = [((rng.normal(size=(5, 8)) * 0.6).astype(dtype), np.zeros(8, dtype)),
+              ((rng.normal(size=(8, 3)) * 0.5).astype(dtype), np.zeros(3, dtype))]
+    return params, X.astype(dtype), y
+
+
+def test_train_without_optimizer_is_plain_sgd_bit_for_bit():
+    params, X, y = _small_problem()
+    default, history = sgd.train(params, X, y, epochs=3, lr=0.2, batch_size=16,
+                                 rng=np.random.default_rng(1))
+    explicit, explicit_history = sgd.train(
+        params, X, y, epochs=3, lr=999.0, batch_size=16, rng=np.random.default_rng(1),
+        optimizer=lambda p, g, s: (sgd.sgd_step(p, g, 0.2), s))
+    assert history == explicit_history
+    for (W, b), (We, be) in zip(default, explicit):
+        assert np.array_equal(W, We) and np.array_equal(b, be)
+
+
+def test_train_records_validation_accuracy_not_training_accuracy():
+    params, X, y = _small_problem(seed=3)
+    X_val, y_val = X[:20] + 5.0, y[:20]
+    trained, history = sgd.train(params, X, y, epochs=2, lr=0.2, batch_size=16,
+                                 rng=np.random.default_rng(2), X_val=X_val, y_val=y_val)
+    assert history["val_accuracy"][-1] == sgd.accuracy(trained, X_val, y_val)
+    assert history["val_accuracy"][-1] != sgd.accuracy(trained, X, y)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1.5, 1e4))
+def test_tuned_momentum_rates_are_the_spectral_radii_of_the_mode_maps(kappa):
+    """The closed-form rates of the text: heavy ball (sqrt k - 1)/(sqrt k + 1) at
+    eta = 4/(sqrt L + sqrt mu)^2, beta = that rate squared; Nesterov 1 - 1/sqrt k at
+    eta = 1/L, beta = (sqrt k - 1)/(sqrt k + 1)."""
+    lam_min, lam_max, root = 1.0, kappa, np.sqrt(kappa)
+
+    def radius(matrix_of):
+        lams = np.linspace(lam_min, lam_max, 400)
+        return max(np.abs(np.linalg.eigvals(matrix_of(lam))).max() for lam in lams)
+
+    eta, beta = 4 / (np.sqrt(lam_max) + np.sqrt(lam_min)) ** 2, ((root - 1) / (root + 1)) ** 2
+    heavy = radius(lambda lam: np.array([[1 - eta * lam, -eta * beta], [lam, beta]]))
+    assert np.isclose(heavy, (root - 1) / (root + 1), rtol=1e-4)
+    eta, beta = 1 / lam_max, (root - 1) / (root + 1)
+    nesterov = radius(lambda lam: np.array([[1 - eta * lam * (1 + beta), -eta * beta**2],
+                                            [lam, beta]]))
+    assert np.isclose(nesterov, 1 - 1 / root, rtol=1e-4)
+    assert heavy < nesterov < (kappa - 1) / (kappa + 1) + 1e-12
+
+
+@pytest.mark.parametrize("step_name", ["momentum_step", "nesterov_step"])
+def test_momentum_steps_converge_at_the_predicted_rate_on_a_quadratic(step_name):
+    kappa, root = 100.0, 10.0
+    H = np.diag([1.0, kappa])
+    if step_name == "momentum_step":
+        rate = (root - 1) / (root + 1)
+        lr, beta = 4 / (1 + root) ** 2, rate**2
+    else:
+        lr, beta, rate = 1 / kappa, (root - 1) / (root + 1), 1 - 1 / root
+    step = getattr(sgd, step_name)
+    params, state = [(np.array([1.0, 1.0]), np.zeros(0))], None
+    for _ in range(300):
+        params, state = step(params, [(H @ params[0][0], np.zeros(0))], state, lr, beta=beta)
+    # 300 steps at the predicted rate, allowing the polynomial factor of a double root.
+    assert np.linalg.norm(params[0][0]) < 300 * 2 * rate**300
+    gd_rate = (kappa - 1) / (kappa + 1)
+    assert np.linalg.norm(params[0][0]) < gd_rate**300 / 1e6
+
+
+def test_momentum_velocity_under_a_constant_gradient_grows_to_one_over_one_minus_beta():
+    params, state = [(np.zeros(1), np.zeros(1))], None
+    for _ in range(400):
+        params, state = sgd.momentum_step(params, [(np.ones(1), np.ones(1))], state, 1e-3,
+                                          beta=0.9)
+    before = params[0][0].copy()
+    params, state = sgd.momentum_step(params, [(np.ones(1), np.ones(1))], state, 1e-3, beta=0.9)
+    assert np.isclose((before - params[0][0])[0] / 1e-3, 1 / (1 - 0.9), rtol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(1e-3, 1e3))
+def test_adam_steps_do_not_depend_on_the_scale_of_the_loss(seed, scale):
+    """With eps negligible, multiplying every gradient by c > 0 leaves Adam's steps as they
+    are; the first step moves each parameter by lr (bias correction), not 3.2 lr."""
+    rng = np.random.default_rng(seed)
+    params = [(rng.normal(size=(3, 2)), rng.normal(size=2))]
+    grads = [[(rng.normal(size=(3, 2)), rng.normal(size=2))] for _ in range(4)]
+    runs = []
+    for factor in (1.0, scale):
+        current, state = params, None
+        for g in grads:
+            current, state = sgd.adam_step(current, [(factor * dW, factor * db)
+                                                     for dW, db in g], state, 0.01, eps=1e-12)
+        runs.append(current)
+    for (W, b), (Ws, bs) in zip(*runs):
+        np.testing.assert_allclose(W, Ws, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(b, bs, rtol=1e-8, atol=1e-10)
+    first, _ = sgd.adam_step(params, grads[0], None, 0.01, eps=1e-12)
+    np.testing.assert_allclose(np.abs(first[0][0] - params[0][0]), 0.01, rtol=1e-8)
+    assert np.isclose((1 - 0.9) / np.sqrt(1 - 0.999), 3.16, atol=0.005)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 50), st.integers(1, 200), st.floats(1e-5, 1.0))
+def test_lr_schedule_peaks_at_base_lr_and_stays_positive(warmup, decay, base_lr):
+    total = warmup + decay
+    rates = [sgd.lr_schedule(step, base_lr=base_lr, warmup_steps=warmup, total_steps=total)
+             for step in range(total)]
+    assert all(0 < rate <= base_lr * (1 + 1e-12) for rate in rates)
+    assert np.isclose(rates[warmup], base_lr)  # the decay starts at the peak
+    if warmup:
+        assert np.isclose(rates[warmup - 1], base_lr)  # the warm-up ends at the peak
+        assert np.isclose(rates[0], base_lr / warmup)
+    assert all(a >= b for a, b in zip(rates[warmup:], rates[warmup + 1:]))

@@ -22,7 +22,19 @@ from notebook_tools import load_reference  # noqa: E402
 
 from autograder.course import Notebook  # noqa: E402
 from dlbook.data import load_mnist  # noqa: E402
-from dlbook.tf_checks import MODES, gradients, mixed_precision_report  # noqa: E402
+from dlbook.tf_checks import (  # noqa: E402
+    MODES,
+    GraphRejected,
+    TracedGraph,
+    float16_underflow,
+    gradient_graph,
+    gradients,
+    layer_graph,
+    mixed_precision_report,
+    mixed_training_report,
+    read_graph,
+    training_report,
+)
 
 capstone = load_reference(Notebook("08_capstone", "capstone"))
 backprop = load_reference(Notebook("05_backprop", "backprop"))
@@ -219,3 +231,235 @@ def test_checks_run_in_float32_whatever_policy_the_notebook_left_set():
         assert keras.mixed_precision.global_policy().name == "mixed_float16"
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+# --- The chapter's statements about TensorFlow 2.21 / Keras 3.15, checked -----------------
+
+
+def test_in_eager_mode_a_tape_inside_a_custom_gradient_block_records():
+    @tf.custom_gradient
+    def square(x):
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = x * x
+        slope = inner.gradient(y, x)
+        return y, lambda upstream: upstream * slope
+
+    x = tf.constant(3.0)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        y = square(x)
+    assert float(outer.gradient(y, x)) == 6.0
+
+
+def test_the_outer_tape_differentiates_a_block_by_its_grad_alone():
+    @tf.custom_gradient
+    def square(x):
+        return x * x, lambda upstream: tf.zeros_like(upstream)
+
+    x = tf.constant(3.0)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        y = square(x)
+    assert float(outer.gradient(y, x)) == 0.0
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_variable_read_inside_a_block_needs_the_variables_keyword(compiled):
+    v = tf.Variable(2.0)
+
+    @tf.custom_gradient
+    def without_keyword(x):
+        return x * v, lambda upstream: upstream * v
+
+    @tf.custom_gradient
+    def with_keyword(x):
+        def grad(upstream, variables=None):
+            assert [id(variable) for variable in variables] == [id(v)]
+            return upstream * v, [upstream * x]
+
+        return x * v, grad
+
+    def gradient(function):
+        def run(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = function(x)
+            return tape.gradient(y, [x, v])
+
+        return (tf.function(run) if compiled else run)(tf.constant(3.0))
+
+    with pytest.raises(TypeError, match="keyword argument 'variables'"):
+        gradient(without_keyword)
+    assert [float(g) for g in gradient(with_keyword)] == [2.0, 3.0]
+
+
+def test_autodiff_of_the_same_stable_forward_pass_is_exact_at_1e4_and_naive_is_nan():
+    def same_forward(logits, labels):
+        return capstone.softmax_cross_entropy.__wrapped__(logits, labels)[0]
+
+    def naive(logits, labels):
+        picked = tf.gather(tf.math.log(tf.nn.softmax(logits)), labels, axis=1, batch_dims=1)
+        return -tf.reduce_mean(picked)
+
+    logits, labels = np.array([[1e4, 0.0, -1e4], [-1e4, 0.0, 1e4]]), np.array([0, 0])
+    for dtype in [np.float64, np.float32]:
+        loss, (dlogits, _) = gradients(same_forward, [logits.astype(dtype), labels])
+        assert float(loss) == 1e4
+        np.testing.assert_array_equal(dlogits, [[0, 0, 0], [-0.5, 0, 0.5]])
+        loss, (dlogits, _) = gradients(naive, [logits.astype(dtype), labels])
+        assert np.isinf(loss) and np.isnan(dlogits).any()
+
+
+def test_the_custom_loss_gradient_is_a_much_shorter_backward_pass():
+    logits, labels = np.zeros((64, 10)), np.zeros(64, int)
+
+    def same_forward(logits, labels):
+        return capstone.softmax_cross_entropy.__wrapped__(logits, labels)[0]
+
+    custom = read_graph(gradient_graph(capstone.softmax_cross_entropy, [logits, labels]))
+    autodiff = read_graph(gradient_graph(same_forward, [logits, labels]))
+    assert not custom.autodiff() and len(autodiff.autodiff()) > 100
+    assert 3 * len(custom.nodes) < len(autodiff.nodes)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_keras_compile_wraps_any_mixed_float16_optimizer_in_a_loss_scale_optimizer(optimizer):
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = capstone.build_model([3, 2])
+        model.compile(optimizer=optimizer, loss="mse")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    model32 = capstone.build_model([3, 2])
+    model32.compile(optimizer=optimizer, loss="mse")
+    assert not isinstance(model32.optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+def test_tf_function_uses_xla_only_when_asked():
+    spec = tf.TensorSpec((), tf.float32)
+    plain = tf.function(lambda x: 2 * x).get_concrete_function(spec)
+    xla = tf.function(lambda x: 2 * x, jit_compile=True).get_concrete_function(spec)
+    assert "_XlaMustCompile" not in plain.function_def.attr
+    assert xla.function_def.attr["_XlaMustCompile"].b
+
+
+def test_keras_fit_turns_xla_on_by_itself_only_when_a_gpu_is_seen(monkeypatch):
+    model = capstone.build_model([3, 2])
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.jit_compile is False  # this machine: CPU only
+    real = tf.config.list_physical_devices
+    fake_gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+
+    def with_a_gpu(kind=None):
+        return real(kind) + ([fake_gpu] if kind in (None, "GPU") else [])
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", with_a_gpu)
+    model.compile(optimizer="sgd", loss="mse")  # jit_compile="auto", the default
+    assert model.jit_compile is True
+
+
+# --- Loss scaling in train_tf -----------------------------------------------------------------
+
+
+def _trained_pair():
+    """A float32 and a mixed-precision copy of an MNIST network trained until it is
+    confident (500 digits, 40 epochs), so that many entries of P - Y are tiny."""
+    train, _ = load_mnist()
+    X, y = train.X[:500].astype(np.float32), train.y[:500]
+    model32 = capstone.build_model([784, 32, 10], dtype="float32")
+    capstone.train_tf(model32, X, y, epochs=40, lr=0.1, batch_size=32, seed=0)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model16 = capstone.build_model([784, 32, 10])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    model16.set_weights(model32.get_weights())
+    return model16, model32, X[:64], y[:64]
+
+
+def test_float16_gradients_underflow_without_loss_scaling_and_not_with_it():
+    model16, model32, X, y = _trained_pair()
+    plain = float16_underflow(model16, model32, X, y, capstone.softmax_cross_entropy,
+                              loss_scale=1.0)
+    scaled = float16_underflow(model16, model32, X, y, capstone.softmax_cross_entropy,
+                               loss_scale=2.0**15)
+    assert plain["lost"] >= 20 and scaled["lost"] <= plain["lost"] / 20
+    assert scaled["largest_error"] < 0.05
+
+
+def test_train_tf_scales_the_loss_so_tiny_float16_gradients_survive():
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(1e-4, 2e-4, size=(16, 3)), np.zeros(16, int)
+    start = [(np.zeros((3, 2)), np.array([9.0, 0.0]))]
+    report = mixed_training_report(capstone.train_tf, start, X, y, epochs=1, lr=1.0,
+                                   batch_size=8, seed=0)
+    exact = training_report(capstone.train_tf, start, X, y, epochs=1, lr=1.0, batch_size=8,
+                            seed=0)
+    kernel = report["params"][0][0]
+    assert np.all(kernel != 0)
+    np.testing.assert_allclose(kernel, exact["params"][0][0], rtol=1e-2)
+
+
+def test_train_tf_skips_overflowing_steps_and_halves_the_scale():
+    rng = np.random.default_rng(1)
+    X = rng.normal(scale=20, size=(32, 3))
+    y = (X[:, 0] > 0).astype(int)
+    start = [(rng.normal(scale=0.01, size=(3, 2)), np.zeros(2))]
+    report = mixed_training_report(capstone.train_tf, start, X, y, epochs=4, lr=1e-3,
+                                   batch_size=8, seed=0)
+    losses = report["history"]["loss"]
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert all(np.all(np.isfinite(array)) for pair in report["params"] for array in pair)
+
+
+# --- Graph evidence -----------------------------------------------------------------------------
+
+
+def test_the_reference_answers_leave_the_graph_evidence_the_tests_ask_for():
+    rng = np.random.default_rng(4)
+    x, W, b, dz = (rng.normal(size=shape) for shape in [(4, 3), (3, 2), (2,), (4, 2)])
+    graph = read_graph(gradient_graph(capstone.dense, [x, W, b], dz))
+    assert graph.custom_gradients() == [4] and not graph.autodiff()
+    out, dx, dW, db = graph.run({"input_0": x, "input_1": W, "input_2": b, "upstream": dz},
+                                ["output", "gradient_0", "gradient_1", "gradient_2"])
+    for got, want in zip([out, dx, dW, db], [x @ W + b, dz @ W.T, x.T @ dz, dz.sum(0)],
+                         strict=True):
+        assert rel(got, want) < 1e-12
+    layer = read_graph(layer_graph(capstone.CustomDense, x.astype(np.float32),
+                                   dz.astype(np.float32), units=2, activation="relu"))
+    assert sorted(layer.custom_gradients()) == [2, 4] and not layer.autodiff()
+    X, y = rng.normal(size=(12, 3)), rng.integers(0, 2, size=12)
+    report = training_report(capstone.train_tf, [(W, b)], X, y, epochs=1, lr=0.1,
+                             batch_size=4, seed=0)
+    step = read_graph(report)
+    assert step.custom_gradients() == [3] and step.updates() and not step.builtin_losses()
+
+
+def test_a_graph_that_does_more_than_arithmetic_is_not_run_in_the_trusted_process(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("gradebook")
+
+    def reads_a_file(x):
+        return x + tf.strings.to_number(tf.io.read_file(str(secret)), tf.float64)
+
+    graph = read_graph(gradient_graph(lambda x: x * 1.0, [np.ones(2)]))
+    assert graph.run({"input_0": np.ones(2), "upstream": np.ones(2)}, ["output"])[0].tolist() \
+        == [1.0, 1.0]
+    hostile = tf.function(reads_a_file).get_concrete_function(
+        tf.TensorSpec((2,), tf.float64, name="input_0"))
+    data = np.frombuffer(hostile.graph.as_graph_def().SerializeToString(), np.uint8)
+    with pytest.raises(GraphRejected, match="not run here"):
+        TracedGraph(data).run({"input_0": np.ones(2)}, ["output"])
+
+
+def test_a_graph_with_unknown_or_huge_shapes_or_no_graph_at_all_is_rejected():
+    huge = tf.function(lambda x: x + tf.fill([4096, 4096], 1.0)).get_concrete_function(
+        tf.TensorSpec((), tf.float32, name="input_0"))
+    data = np.frombuffer(huge.graph.as_graph_def().SerializeToString(), np.uint8)
+    with pytest.raises(GraphRejected, match="too large"):
+        TracedGraph(data).run({"input_0": np.float32(1)}, [huge.outputs[0].op.name])
+    for junk in [np.zeros(0, np.uint8), np.arange(10, dtype=np.int64), np.full(50, 7, np.uint8)]:
+        with pytest.raises(GraphRejected):
+            TracedGraph(junk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import zipfile
@@ -148,4 +149,94 @@ def test_grading_without_the_sandbox_must_be_asked_for_and_is_loud(tmp_path, gra
     nbformat.write(reference, tmp_path / "class" / "ada" / NOTEBOOK.filename)
     assert run([tmp_path / "class"], grading_area, "--unsafe-no-sandbox") == 0
     assert "WARNING: GRADING WITHOUT A SANDBOX" in capsys.readouterr().err
+    assert rows(grading_area)[0]["score"] == "10"
+
+
+class InjectedFailure(RuntimeError):
+    """A failure the test plants at one stage of grading."""
+
+
+def test_a_failure_at_any_stage_costs_only_its_file_or_chapter(monkeypatch, tmp_path,
+                                                                grading_area, reference):
+    """One failure planted at each stage, each for another learner or chapter: reading and
+    validating a file, copying it to the work folder, reading it for grading, preparing a
+    chapter (nbgrader's setup), a chapter's limits metadata, judging (in the pool process)
+    and saving the grade. Every other notebook is graded; each failure is a row with its
+    reason."""
+    import autograder.grade as grade
+    import autograder.intake as intake
+    from autograder.gradebook import GradeStore
+
+    first, second, third = course_notebooks()[:3]
+    folder = tmp_path / "class"
+    for student in ("ada", "bob", "cy", "dee", "eve", "fay"):
+        (folder / student).mkdir(parents=True)
+        notebook = copy.deepcopy(reference)
+        if student == "eve":
+            notebook.metadata["planted"] = "INJECT-JUDGE"
+        nbformat.write(notebook, folder / student / first.filename)
+    for student in ("ada", "bob"):
+        for other in (second, third):
+            nbformat.write(read(other.release), folder / student / other.filename)
+
+    real_problem = intake.notebook_problem
+    monkeypatch.setattr(intake, "notebook_problem", lambda path: (
+        _raise("reading") if "bob" in str(path) and path.name == first.filename
+        else real_problem(path)))
+    real_import = grade.Grader.import_submission
+    monkeypatch.setattr(grade.Grader, "import_submission", lambda self, submission, replace: (
+        _raise("copying") if submission.student == "cy"
+        else real_import(self, submission, replace)))
+    real_read = grade.read_submitted
+    monkeypatch.setattr(grade, "read_submitted", lambda path: (
+        _raise("digest") if "dee" in str(path) and "submitted" in str(path)
+        else real_read(path)))
+    real_load = grade.load_assignment
+
+    def load(source, release):
+        if source.parent.name == second.assignment:
+            _raise("chapter setup")
+        assignment = real_load(source, release)
+        if source.parent.name == third.assignment:
+            assignment.grading = {"memory_gib": "lots"}  # broken metadata
+        return assignment
+
+    monkeypatch.setattr(grade, "load_assignment", load)
+    real_parse = grade.parse_notebook
+    monkeypatch.setattr(grade, "parse_notebook", lambda content: (
+        _raise("judging") if b"INJECT-JUDGE" in content else real_parse(content)))
+    real_save = GradeStore.save
+    monkeypatch.setattr(GradeStore, "save", lambda self, student, *args: (
+        _raise("saving") if student == "fay" else real_save(self, student, *args)))
+
+    assert run([folder], grading_area) == 1
+    found = {(row["student"], row["assignment"]): row for row in rows(grading_area)}
+    assert found["ada", first.assignment]["score"] == "10", found["ada", first.assignment]
+    expected = {
+        ("bob", first.assignment): "InjectedFailure: reading",
+        ("cy", first.assignment): "could not copy this notebook (InjectedFailure: copying",
+        ("dee", first.assignment): "failed on this notebook (InjectedFailure: digest",
+        ("eve", first.assignment): "failed on this notebook (InjectedFailure: judging",
+        ("fay", first.assignment): "could not be saved in the gradebook (InjectedFailure",
+        ("ada", second.assignment): f"could not prepare chapter {second.assignment}",
+        ("bob", second.assignment): f"could not prepare chapter {second.assignment}",
+        ("ada", third.assignment): "grading setting memory_gib must be a positive number",
+        ("bob", third.assignment): f"could not prepare chapter {third.assignment}",
+    }
+    for key, text in expected.items():
+        assert found[key]["status"] == "not graded", found[key]
+        assert text in found[key]["reason"], (key, found[key]["reason"])
+    assert len(found) == 1 + len(expected)
+
+
+def _raise(stage: str):
+    raise InjectedFailure(stage)
+
+
+def test_a_notebook_with_a_byte_order_mark_is_graded(tmp_path, grading_area, reference):
+    """Some editors save a UTF-8 byte-order mark; Jupyter opens such a file, so do we."""
+    path = tmp_path / "class" / "ada" / NOTEBOOK.filename
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbf" + nbformat.writes(reference).encode())
+    assert run([tmp_path / "class"], grading_area) == 0
     assert rows(grading_area)[0]["score"] == "10"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import nbformat
-from nbgrader.utils import is_grade, is_solution
 from notebook_tools import read, secret_lines
 
 from autograder.course import CHAPTERS_DIR, course_notebooks
 from autograder.release import release
+from dlbook import notebook_format
 
 
 def test_every_chapter_has_a_learner_notebook():
@@ -41,7 +41,7 @@ def test_learner_notebook_hides_answers_and_hidden_tests(course_notebook):
     assert secrets, "the solution notebook should have solutions and hidden tests"
     leaked = sorted(line for line in secrets if line in text)
     assert not leaked, f"{course_notebook.release} shows solution/hidden-test lines: {leaked}"
-    assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+    assert not any(marker.lstrip("# ") in text for marker in notebook_format.MARKERS)
 
 
 def test_learner_notebook_keeps_figures_but_not_graded_outputs(course_notebook):
@@ -50,7 +50,7 @@ def test_learner_notebook_keeps_figures_but_not_graded_outputs(course_notebook):
     for cell in learner.cells:
         if cell.cell_type != "code":
             continue
-        if is_solution(cell) or is_grade(cell):
+        if notebook_format.is_solution_cell(cell) or notebook_format.is_test_cell(cell):
             assert cell.outputs == [], f"cell {cell.id} keeps an output that may reveal answers"
         figures += sum("image/png" in output.get("data", {}) for output in cell.outputs)
     assert figures >= 2, "the learner notebook should show the chapter's figures"

@@ -1,0 +1,74 @@
+"""What grading produces: one test cell's outcome, a notebook's verdict, a CSV row.
+
+Plain data only: the gradebook, the feedback pages, the CSV and the learner's check
+use these without importing the sandboxing engine (`autograder.judge`,
+`autograder.sandbox`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CSV_COLUMNS = ["student", "assignment", "notebook", "status", "score", "max_score",
+               "exercises", "reason"]
+
+
+@dataclass
+class Outcome:
+    """The result of one test cell."""
+
+    grade_id: str
+    label: str
+    points: float
+    max_points: float
+    message: str = ""
+    visible: bool = False  # the visible part of the test passed (what the check scores)
+
+    @property
+    def visible_points(self) -> float:
+        """The points on the visible tests alone (what `autograder.check` reports)."""
+        return self.max_points if self.visible else 0.0
+
+
+@dataclass
+class Verdict:
+    """Everything the judge found about one submission."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # tampering and crashes, for the feedback
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(outcome.points for outcome in self.outcomes)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        return cls([Outcome(**outcome) for outcome in data["outcomes"]], list(data["notes"]),
+                   float(data["seconds"]))
+
+
+@dataclass
+class Row:
+    """One line of grades.csv: a learner's notebook and what became of it."""
+
+    student: str
+    assignment: str
+    notebook: str
+    status: str  # "graded" or "not graded"
+    score: float | None = None
+    max_score: float | None = None
+    exercises: str = ""
+    reason: str = ""
+    label: str = ""
+    verdict: Verdict | None = None
+    reused: bool = False  # graded in an earlier run, file unchanged
+
+    def as_csv(self) -> dict:
+        def points(value: float | None) -> str:
+            return "" if value is None else f"{value:g}"
+
+        return {"student": self.student, "assignment": self.assignment,
+                "notebook": self.notebook, "status": self.status, "score": points(self.score),
+                "max_score": points(self.max_score), "exercises": self.exercises,
+                "reason": self.reason}

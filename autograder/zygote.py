@@ -1,0 +1,244 @@
+"""A pre-started interpreter that each sandboxed notebook starts from (a fork server).
+
+Started by `autograder.sandbox` inside the same bubblewrap sandbox as a notebook's
+worker (the same read-only mounts, no network), as root inside it with only the
+capabilities it needs to make namespaces and drop privileges (CAP_SYS_ADMIN,
+CAP_SETUID, CAP_SETGID, CAP_KILL). It imports Python's start-up and the libraries the
+chapter uses once (NumPy, IPython, Matplotlib, ...), then, for each notebook the grader
+asks for, forks:
+
+    zygote --fork--> holder: unshare(PID, mount, network, IPC, UTS namespaces)
+      --fork--> init (pid 1 of the new PID namespace): fresh /scratch, /tmp (tmpfs)
+                and /proc
+        --fork--> notebook: new session; limits (memory, processes, CPU time, file
+                  size, no core); all groups dropped, the notebook's user id, no
+                  capabilities, no_new_privs; then `worker.Session` on its pipes.
+
+So each notebook still has a process namespace, scratch folder, network and IPC of its
+own, an unprivileged user id and its limits; killing its namespace's init kills
+everything it started. The zygote never runs learner code, and the
+notebook holds no descriptor of the zygote's.
+
+Requests come on descriptor 0, a Unix socket from the grader: one JSON object each,
+with the notebook's two pipe ends attached (SCM_RIGHTS) to "start"; each answered with
+one JSON line. This file imports only the standard library until it preloads.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _mount(source: str, target: str, kind: str | None, flags: int, data: str | None) -> None:
+    _check(LIBC.mount(source.encode(), target.encode(), kind.encode() if kind else None,
+                      ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
+
+
+def _init(request: dict, requests_fd: int, replies_fd: int) -> None:
+    """Pid 1 of the notebook's PID namespace: fresh mounts, then start the notebook and
+    wait for it (reaping orphans); exit with its status (128 + signal if one ended it).
+    When this process ends, the kernel kills everything left in the namespace."""
+    limits = request["limits"]
+    _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+    _mount("tmpfs", "/scratch", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={int(limits['scratch_bytes'])},mode=0777")
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={int(limits['scratch_bytes'])},mode=1777")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _notebook(request, requests_fd, replies_fd)
+        finally:
+            os._exit(126)
+    os.close(requests_fd)
+    os.close(replies_fd)
+    while True:
+        try:
+            child, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(126)
+        if child == pid:
+            os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status)
+                     else os.WEXITSTATUS(status))
+
+
+def _notebook(request: dict, requests_fd: int, replies_fd: int) -> None:
+    """The notebook's process: confine it for good, then serve the grader."""
+    limits = request["limits"]
+    uid = int(request["uid"])
+    os.setsid()
+    os.dup2(requests_fd, 0)
+    os.dup2(replies_fd, 1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.closerange(3, 65536)
+    for kind, value in ((resource.RLIMIT_AS, limits["memory_bytes"]),
+                        (resource.RLIMIT_NPROC, limits["processes"]),
+                        (resource.RLIMIT_FSIZE, limits["file_bytes"]),
+                        (resource.RLIMIT_CPU, limits["cpu_s"]),
+                        (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(kind, (int(value), int(value)))
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # from uid 0 to another: every capability is dropped
+    _check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    if set(os.getresuid()) != {uid} or set(os.getresgid()) != {uid} or os.getgroups():
+        os._exit(125)
+    with open("/proc/self/status") as status:
+        if any(line.startswith(("CapEff:", "CapPrm:", "CapAmb:")) and int(line.split()[1], 16)
+               for line in status):
+            os._exit(125)
+    os.chdir("/scratch")
+    os.environ["HOME"] = "/scratch"
+    import worker  # noqa: PLC0415 - preloaded in the zygote; runs the learner's cells
+
+    worker.Session(*worker._silence_output()).serve()
+    os._exit(0)
+
+
+def _holder(request: dict, requests_fd: int, replies_fd: int, report_fd: int) -> None:
+    """Between the zygote and the notebook: make the namespaces, report the pid of
+    their init, and exit with its status."""
+    try:
+        _check(LIBC.unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC
+                            | CLONE_NEWUTS), "unshare")
+        pid = os.fork()
+    except BaseException:  # noqa: BLE001 - anything here means no notebook
+        os._exit(126)
+    if pid == 0:
+        os.close(report_fd)
+        try:
+            _init(request, requests_fd, replies_fd)
+        except BaseException:  # noqa: BLE001
+            os._exit(126)
+    os.close(requests_fd)
+    os.close(replies_fd)
+    os.write(report_fd, f"{pid}\n".encode())
+    os.close(report_fd)
+    _, status = os.waitpid(pid, 0)
+    os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+
+
+class Zygote:
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.children: dict[int, tuple[int, int]] = {}  # id -> (holder pid, init pid)
+        self.status: dict[int, int] = {}
+
+    def start(self, request: dict, fds: list[int]) -> dict:
+        requests_fd, replies_fd = fds
+        report_read, report_write = os.pipe()
+        holder = os.fork()
+        if holder == 0:
+            try:
+                self.control.close()
+                os.close(report_read)
+                _holder(request, requests_fd, replies_fd, report_write)
+            finally:
+                os._exit(126)
+        os.close(report_write)
+        os.close(requests_fd)
+        os.close(replies_fd)
+        with os.fdopen(report_read) as report:
+            line = report.readline().strip()
+        if not line:
+            _, status = os.waitpid(holder, 0)
+            return {"error": f"the notebook's process could not start ({status})"}
+        self.children[request["id"]] = (holder, int(line))
+        return {"started": request["id"]}
+
+    def _reap(self, ident: int, block_s: float) -> int | None:
+        if ident in self.status:
+            return self.status[ident]
+        holder, _ = self.children[ident]
+        deadline = time.monotonic() + block_s
+        while True:
+            pid, status = os.waitpid(holder, os.WNOHANG)
+            if pid:
+                self.status[ident] = os.waitstatus_to_exitcode(status)
+                del self.children[ident]
+                return self.status[ident]
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.01)
+
+    def kill(self, ident: int) -> int | None:
+        if ident in self.children:
+            _, init = self.children[ident]
+            try:
+                os.kill(init, signal.SIGKILL)  # its namespace's init: everything in it goes
+            except ProcessLookupError:
+                pass
+            return self._reap(ident, 10.0)
+        return self.status.get(ident)
+
+    def handle(self, request: dict, fds: list[int]) -> dict:
+        op, ident = request.get("op"), request.get("id")
+        if op == "start":
+            return self.start(request, fds)
+        if ident not in self.children and ident not in self.status:
+            return {"error": "unknown notebook"}
+        if op == "poll":
+            return {"status": self._reap(ident, 0.0)}
+        if op == "wait":  # the pipe closed: the notebook is ending (else it is killed)
+            status = self._reap(ident, 2.0)
+            return {"status": status if status is not None else self.kill(ident)}
+        if op == "kill":
+            return {"status": self.kill(ident)}
+        if op == "forget":
+            self.kill(ident)
+            self.status.pop(ident, None)
+            return {}
+        return {"error": f"unknown request {op!r}"}
+
+    def serve(self) -> None:
+        while True:
+            message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 2)
+            if not message:
+                return
+            try:
+                reply = self.handle(json.loads(message), fds)
+            except Exception as error:  # noqa: BLE001 - reported to the grader
+                reply = {"error": f"{type(error).__name__}: {error}"}
+            self.control.sendall(json.dumps(reply).encode() + b"\n")
+
+
+def main() -> None:
+    control = socket.socket(fileno=os.dup(0))
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+    preload = json.loads(os.environ.pop("DLBOOK_PRELOAD", "[]"))
+    for name in ["numpy", "IPython.core.interactiveshell", "worker", *preload]:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the notebook will import (and fail) itself
+            pass
+    control.sendall(b'{"ready": true}\n')
+    Zygote(control).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Notebooks forked from a zygote (`autograder.zygote`) are confined exactly as notebooks
+started on their own: each has its own process namespace, scratch folder and network,
+an unprivileged user id, no capabilities and its limits, and one leaves nothing behind
+for the next."""
+
+from __future__ import annotations
+
+import ast
+import time
+
+import pytest
+
+from autograder.sandbox import LearnerProcess, Limits, SandboxSpec, ZygoteChild, bwrap_available
+
+NO_SANDBOX = bwrap_available()
+pytestmark = pytest.mark.skipif(NO_SANDBOX is not None, reason=f"no sandbox here: {NO_SANDBOX}")
+UID = 64990
+
+PROBE = '''
+import os
+import resource
+import socket
+import time
+
+
+def probe(leave_behind):
+    found = {"ids": sorted(set(os.getresuid()) | set(os.getresgid())),
+             "groups": os.getgroups(), "pid": os.getpid(),
+             "pids": sorted(int(name) for name in os.listdir("/proc") if name.isdigit()),
+             "scratch": sorted(os.listdir("/scratch")), "tmp": sorted(os.listdir("/tmp")),
+             "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+             "memory": resource.getrlimit(resource.RLIMIT_AS)[0],
+             "session_leader": os.getsid(0) == os.getpid()}
+    with open("/proc/self/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    found["capabilities"] = [int(fields[name], 16) for name in ("CapEff", "CapPrm", "CapAmb")]
+    found["no_new_privs"] = int(fields["NoNewPrivs"])
+    try:
+        socket.create_connection(("1.1.1.1", 80), timeout=1).close()
+        found["network"] = True
+    except OSError:
+        found["network"] = False
+    if leave_behind:
+        for folder in ("/scratch", "/tmp"):
+            with open(f"{folder}/left-behind", "w") as handle:
+                handle.write("for the next learner")
+        if os.fork() == 0:  # a process that outlives the notebook, if it can
+            time.sleep(600)
+            os._exit(0)
+    return repr(found)
+'''
+
+
+def run_probe(leave_behind: bool) -> tuple[str, dict]:
+    spec = SandboxSpec(uid=UID, isolate=True, limits=Limits(processes=32))
+    process = LearnerProcess(spec, [PROBE], time.monotonic() + 120)
+    try:
+        assert process.cell_statuses == ["ok"]
+        return type(process.process).__name__, ast.literal_eval(
+            process.call("probe", (leave_behind,), {}))
+    finally:
+        process.stop()
+
+
+def test_forked_notebooks_are_confined_and_leave_nothing_behind():
+    kind, first = run_probe(leave_behind=True)
+    assert kind == ZygoteChild.__name__, "the notebook should come from the zygote"
+    kind, second = run_probe(leave_behind=False)
+    assert kind == ZygoteChild.__name__
+    for found in (first, second):
+        assert found["ids"] == [UID] and found["groups"] == []
+        assert found["capabilities"] == [0, 0, 0] and found["no_new_privs"] == 1
+        assert found["pid"] == 2 and found["session_leader"], "own PID namespace and session"
+        assert found["network"] is False
+        assert found["nproc"] == 32 and found["memory"] == Limits.memory_bytes
+    assert first["pids"] == [1, 2]
+    assert second["pids"] == [1, 2], "the first notebook's process was left running"
+    assert "left-behind" not in second["scratch"] + second["tmp"]

@@ -1,0 +1,216 @@
+"""Chapter 5: classic mistakes in the backward pass, each rejected by its exercise's tests."""
+
+from catalogue import Wrong
+
+CHAPTER = "05_backprop"
+
+WRONG = [
+    # Exercise 5.1: dense_backward
+    Wrong("ex5_1_dense_backward", "db is the mean of dZ over the batch instead of the sum",
+          '''
+def dense_backward(dZ, X, W):
+    return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)
+'''),
+    Wrong("ex5_1_dense_backward", "dW is transposed: dZ.T @ X has the shape of W.T",
+          '''
+def dense_backward(dZ, X, W):
+    return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)
+'''),
+    Wrong("ex5_1_dense_backward", "dX multiplies by W instead of W.T",
+          '''
+def dense_backward(dZ, X, W):
+    return dZ @ W, X.T @ dZ, dZ.sum(axis=0)
+'''),
+    Wrong("ex5_1_dense_backward", "divides dW and db by the batch size a second time",
+          '''
+def dense_backward(dZ, X, W):
+    B = X.shape[0]
+    return dZ @ W.T, X.T @ dZ / B, dZ.sum(axis=0) / B
+'''),
+    Wrong("ex5_1_dense_backward", "db keeps the batch axis: shape (1, n_out)",
+          '''
+def dense_backward(dZ, X, W):
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+'''),
+    Wrong("ex5_1_dense_backward", "db sums over the outputs (axis 1) instead of the batch",
+          '''
+def dense_backward(dZ, X, W):
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)
+'''),
+    # Exercise 5.2: relu_backward
+    Wrong("ex5_2_relu_backward", "lets the gradient through at Z == 0 (ReLU'(0) = 1)",
+          '''
+def relu_backward(dA, Z):
+    return dA * (Z >= 0)
+'''),
+    Wrong("ex5_2_relu_backward", "multiplies by the activation ReLU(Z) instead of its derivative",
+          '''
+def relu_backward(dA, Z):
+    return dA * np.maximum(Z, 0)
+'''),
+    Wrong("ex5_2_relu_backward", "masks with the sign of the upstream gradient dA instead of Z",
+          '''
+def relu_backward(dA, Z):
+    return dA * (dA > 0)
+'''),
+    Wrong("ex5_2_relu_backward", "zeroes dA in place, modifying the caller's array",
+          '''
+def relu_backward(dA, Z):
+    dA[Z <= 0] = 0
+    return dA
+'''),
+    Wrong("ex5_2_relu_backward", "a float64 mask turns float32 gradients into float64",
+          '''
+def relu_backward(dA, Z):
+    return dA * (Z > 0).astype(np.float64)
+'''),
+    # Exercise 5.3: sigmoid_backward
+    Wrong("ex5_3_sigmoid_backward", "uses sigmoid(Z), not sigmoid'(Z): the notes' diag(sigma)",
+          '''
+def sigmoid_backward(dA, Z):
+    return dA * ch1.sigmoid(Z)
+'''),
+    Wrong("ex5_3_sigmoid_backward", "applies s(1 - s) to Z itself instead of to s = sigmoid(Z)",
+          '''
+def sigmoid_backward(dA, Z):
+    return dA * Z * (1.0 - Z)
+'''),
+    Wrong("ex5_3_sigmoid_backward", "returns sigmoid'(Z) without the upstream gradient dA",
+          '''
+def sigmoid_backward(dA, Z):
+    s = ch1.sigmoid(Z)
+    return s * (1.0 - s)
+'''),
+    Wrong("ex5_3_sigmoid_backward", "a naive sigmoid 1 / (1 + exp(-Z)) overflows at Z = -1000",
+          '''
+def sigmoid_backward(dA, Z):
+    s = 1.0 / (1.0 + np.exp(-Z))
+    return dA * s * (1.0 - s)
+'''),
+    Wrong("ex5_3_sigmoid_backward", "computes in float64 and returns float64 for float32 input",
+          '''
+def sigmoid_backward(dA, Z):
+    s = ch1.sigmoid(Z.astype(np.float64))
+    return dA.astype(np.float64) * s * (1.0 - s)
+'''),
+    # Exercise 5.4: mlp_backward
+    Wrong("ex5_4_mlp_backward", "masks with the current layer's ReLU instead of the previous one's",
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = [None] * len(params)
+    delta = dlogits
+    for i in reversed(range(len(params))):
+        dX, dW, db = dense_backward(delta, cache[i][0], params[i][0])
+        grads[i] = (dW, db)
+        if i > 0:
+            delta = relu_backward(dX, cache[i][1])
+    return grads
+'''),
+    Wrong("ex5_4_mlp_backward", "returns the gradients last layer first (reversed order)",
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = []
+    delta = dlogits
+    for i in reversed(range(len(params))):
+        dX, dW, db = dense_backward(delta, cache[i][0], params[i][0])
+        grads.append((dW, db))
+        if i > 0:
+            delta = relu_backward(dX, cache[i - 1][1])
+    return grads
+'''),
+    Wrong("ex5_4_mlp_backward", "masks the logits too, though the last layer has no ReLU",
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = [None] * len(params)
+    delta = relu_backward(dlogits, cache[-1][1])
+    for i in reversed(range(len(params))):
+        dX, dW, db = dense_backward(delta, cache[i][0], params[i][0])
+        grads[i] = (dW, db)
+        if i > 0:
+            delta = relu_backward(dX, cache[i - 1][1])
+    return grads
+'''),
+    Wrong("ex5_4_mlp_backward", "forgets the ReLU mask: the gradient of a linear network",
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = [None] * len(params)
+    delta = dlogits
+    for i in reversed(range(len(params))):
+        dX, dW, db = dense_backward(delta, cache[i][0], params[i][0])
+        grads[i] = (dW, db)
+        delta = dX
+    return grads
+'''),
+    Wrong("ex5_4_mlp_backward", "uses the previous pre-activation Z instead of the layer's input A",
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = [None] * len(params)
+    delta = dlogits
+    for i in reversed(range(len(params))):
+        layer_input = cache[i - 1][1] if i > 0 else cache[0][0]
+        dX, dW, db = dense_backward(delta, layer_input, params[i][0])
+        grads[i] = (dW, db)
+        if i > 0:
+            delta = relu_backward(dX, cache[i - 1][1])
+    return grads
+'''),
+    Wrong("ex5_4_mlp_backward", "divides every layer's gradients by the batch size again",
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = [None] * len(params)
+    delta = dlogits
+    B = dlogits.shape[0]
+    for i in reversed(range(len(params))):
+        dX, dW, db = dense_backward(delta, cache[i][0], params[i][0])
+        grads[i] = (dW / B, db / B)
+        if i > 0:
+            delta = relu_backward(dX, cache[i - 1][1])
+    return grads
+'''),
+    Wrong("ex5_4_mlp_backward", "hard-codes the two-layer walk instead of looping over any depth",
+          '''
+def mlp_backward(dlogits, cache, params):
+    (X, Z1), (A1, _) = cache[0], cache[-1]
+    dA1, dW2, db2 = dense_backward(dlogits, A1, params[-1][0])
+    _, dW1, db1 = dense_backward(relu_backward(dA1, Z1), X, params[0][0])
+    return [(dW1, db1), (dW2, db2)]
+'''),
+    # Exercise 5.5: loss_and_grads
+    Wrong("ex5_5_loss_and_grads", "no 1/B: the output delta is P - Y for a batch-mean loss",
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    dlogits = ch3.softmax_cross_entropy_grad(logits, y) * len(y)
+    return float(ch3.softmax_cross_entropy(logits, y)), mlp_backward(dlogits, cache, params)
+'''),
+    Wrong("ex5_5_loss_and_grads", "divides chapter 3's gradient by B although it already holds 1/B",
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    dlogits = ch3.softmax_cross_entropy_grad(logits, y) / len(y)
+    return float(ch3.softmax_cross_entropy(logits, y)), mlp_backward(dlogits, cache, params)
+'''),
+    Wrong("ex5_5_loss_and_grads", "returns the summed loss instead of the batch mean",
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    dlogits = ch3.softmax_cross_entropy_grad(logits, y)
+    total = float(ch3.softmax_cross_entropy(logits, y)) * len(y)
+    return total, mlp_backward(dlogits, cache, params)
+'''),
+    Wrong("ex5_5_loss_and_grads", "output delta P / B: forgets to subtract the one-hot labels",
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    dlogits = ch3.softmax(logits) / len(y)
+    return float(ch3.softmax_cross_entropy(logits, y)), mlp_backward(dlogits, cache, params)
+'''),
+    Wrong("ex5_5_loss_and_grads", "returns the gradients in reversed layer order",
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    dlogits = ch3.softmax_cross_entropy_grad(logits, y)
+    grads = mlp_backward(dlogits, cache, params)
+    return float(ch3.softmax_cross_entropy(logits, y)), grads[::-1]
+'''),
+]

@@ -1,0 +1,575 @@
+"""Chapter 6: classic mistakes in gradient descent, mini-batches, SGD and the training loop."""
+
+from catalogue import Wrong
+
+CHAPTER = "06_sgd"
+
+WRONG = [
+    # Exercise 6.1: gradient_descent
+    Wrong("ex6_1_gradient_descent", "the path leaves out x0 (steps rows instead of steps + 1)",
+          '''
+def gradient_descent(grad_f, x0, lr, steps):
+    x = np.array(x0, dtype=float)
+    path = []
+    for _ in range(steps):
+        x = x - lr * grad_f(x)
+        path.append(x.copy())
+    return np.array(path).reshape(steps, len(x0))
+'''),
+    Wrong("ex6_1_gradient_descent", "updates x0 in place, changing the caller's array",
+          '''
+def gradient_descent(grad_f, x0, lr, steps):
+    x = x0
+    path = [x.copy()]
+    for _ in range(steps):
+        x -= lr * grad_f(x)
+        path.append(x.copy())
+    return np.array(path)
+'''),
+    Wrong("ex6_1_gradient_descent", "steps up the gradient (ascent) instead of against it",
+          '''
+def gradient_descent(grad_f, x0, lr, steps):
+    path = [np.array(x0, dtype=float)]
+    for _ in range(steps):
+        path.append(path[-1] + lr * grad_f(path[-1]))
+    return np.array(path)
+'''),
+    Wrong("ex6_1_gradient_descent", "allocates the path with x0's dtype, so integers truncate",
+          '''
+def gradient_descent(grad_f, x0, lr, steps):
+    x0 = np.asarray(x0)
+    path = np.empty((steps + 1, x0.shape[0]), dtype=x0.dtype)
+    path[0] = x0
+    for t in range(steps):
+        path[t + 1] = path[t] - lr * grad_f(path[t])
+    return path
+'''),
+    Wrong("ex6_1_gradient_descent", "always returns float64, even for a float32 start",
+          '''
+def gradient_descent(grad_f, x0, lr, steps):
+    path = np.empty((steps + 1, np.shape(x0)[0]))
+    path[0] = x0
+    for t in range(steps):
+        path[t + 1] = path[t] - lr * grad_f(path[t])
+    return path
+'''),
+    # Exercise 6.2: iterate_minibatches
+    Wrong("ex6_2_iterate_minibatches", "drops the last, smaller batch",
+          '''
+def iterate_minibatches(X, y, batch_size, rng):
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad batch_size or lengths")
+    perm = rng.permutation(len(X))
+    for start in range(0, len(X) - batch_size + 1, batch_size):
+        idx = perm[start:start + batch_size]
+        yield X[idx], y[idx]
+'''),
+    Wrong("ex6_2_iterate_minibatches", "does not shuffle: batches in the stored order",
+          '''
+def iterate_minibatches(X, y, batch_size, rng):
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad batch_size or lengths")
+    for start in range(0, len(X), batch_size):
+        yield X[start:start + batch_size], y[start:start + batch_size]
+'''),
+    Wrong("ex6_2_iterate_minibatches", "shuffles X and y with two different permutations",
+          '''
+def iterate_minibatches(X, y, batch_size, rng):
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad batch_size or lengths")
+    X, y = X[rng.permutation(len(X))], y[rng.permutation(len(y))]
+    for start in range(0, len(X), batch_size):
+        yield X[start:start + batch_size], y[start:start + batch_size]
+'''),
+    Wrong("ex6_2_iterate_minibatches", "draws every batch at random with replacement",
+          '''
+def iterate_minibatches(X, y, batch_size, rng):
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad batch_size or lengths")
+    for start in range(0, len(X), batch_size):
+        idx = rng.integers(0, len(X), size=min(batch_size, len(X) - start))
+        yield X[idx], y[idx]
+'''),
+    Wrong("ex6_2_iterate_minibatches", "never checks batch_size, so 0 loops or fails oddly",
+          '''
+def iterate_minibatches(X, y, batch_size, rng):
+    perm = rng.permutation(len(X))
+    for start in range(0, len(X), max(batch_size, 1)):
+        idx = perm[start:start + batch_size]
+        yield X[idx], y[idx]
+'''),
+    # Exercise 6.3: sgd_step
+    Wrong("ex6_3_sgd_step", "updates the parameters in place (W -= lr * dW)",
+          '''
+def sgd_step(params, grads, lr):
+    for (W, b), (dW, db) in zip(params, grads):
+        W -= lr * dW
+        b -= lr * db
+    return params
+'''),
+    Wrong("ex6_3_sgd_step", "a NumPy float64 lr promotes float32 parameters to float64",
+          '''
+def sgd_step(params, grads, lr):
+    lr = np.float64(lr)
+    return [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads)]
+'''),
+    Wrong("ex6_3_sgd_step", "adds the gradient instead of subtracting it",
+          '''
+def sgd_step(params, grads, lr):
+    lr = float(lr)
+    return [(W + lr * dW, b + lr * db) for (W, b), (dW, db) in zip(params, grads)]
+'''),
+    Wrong("ex6_3_sgd_step", "updates the weights but leaves the biases as they were",
+          '''
+def sgd_step(params, grads, lr):
+    lr = float(lr)
+    return [(W - lr * dW, b.copy()) for (W, b), (dW, db) in zip(params, grads)]
+'''),
+    # Exercise 6.5: train
+    Wrong("ex6_5_train", "never shuffles: the batches come in the stored order every epoch",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        losses = []
+        for start in range(0, len(X), batch_size):
+            loss, grads = ch5.loss_and_grads(params, X[start:start + batch_size],
+                                             y[start:start + batch_size])
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong("ex6_5_train", "shuffles once and reuses the same batches in every epoch",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    batches = list(iterate_minibatches(X, y, batch_size, rng))
+    for _ in epoch_range(epochs, progress):
+        losses = []
+        for X_batch, y_batch in batches:
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong("ex6_5_train", "drops the last, smaller batch of every epoch",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        losses = []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            if len(y_batch) < batch_size:
+                continue
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong("ex6_5_train", "records the accuracy on the training data as val_accuracy",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        losses = []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X, y))
+    return params, history
+'''),
+    Wrong("ex6_5_train", "records the last batch's loss instead of the epoch's mean",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+        history["loss"].append(float(loss))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong("ex6_5_train", "never casts X, so float64 data turn float32 parameters float64",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        losses = []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong("ex6_5_train", "starts the optimizer's state afresh in every epoch",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history = {"loss": []}
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        state, losses = None, []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong("ex6_5_train", "makes the SGD step as well as the optimizer's (two updates a batch)",
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        losses = []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is not None:
+                params, state = optimizer(params, grads, state)
+            params = sgd_step(params, grads, lr)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    # Exercise 6.4: accuracy
+    Wrong("ex6_4_accuracy", "takes the argmax over the wrong axis (over examples)",
+          '''
+def accuracy(params, X, y):
+    logits = ch2.mlp_forward(X, params)[0]
+    return float(np.mean(np.argmax(logits, axis=0) == y))
+'''),
+    Wrong("ex6_4_accuracy", "returns a NumPy float64 instead of a Python float",
+          '''
+def accuracy(params, X, y):
+    logits = ch2.mlp_forward(X, params)[0]
+    return np.mean(np.argmax(logits, axis=1) == y)
+'''),
+    Wrong("ex6_4_accuracy", "counts the correct examples instead of taking the fraction",
+          '''
+def accuracy(params, X, y):
+    logits = ch2.mlp_forward(X, params)[0]
+    return float(np.sum(np.argmax(logits, axis=1) == y))
+'''),
+    Wrong("ex6_4_accuracy", "applies ReLU to the output logits before the argmax",
+          '''
+def accuracy(params, X, y):
+    logits = np.maximum(ch2.mlp_forward(X, params)[0], 0.0)
+    return float(np.mean(np.argmax(logits, axis=1) == y))
+'''),
+    # Exercise 6.6: momentum_step
+    Wrong("ex6_6_momentum_step", "steps with the old velocity, updating it after the step",
+          """
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    new_params = [(W - lr * vW, b - lr * vb) for (W, b), (vW, vb) in zip(params, state)]
+    velocities = [(beta * vW + dW, beta * vb + db) for (vW, vb), (dW, db) in zip(state, grads)]
+    return new_params, velocities
+"""),
+    Wrong("ex6_6_momentum_step", "averages instead of summing: v = beta v + (1 - beta) g",
+          """
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    velocities = [(beta * vW + (1 - beta) * dW, beta * vb + (1 - beta) * db)
+                  for (vW, vb), (dW, db) in zip(state, grads)]
+    return [(W - lr * vW, b - lr * vb) for (W, b), (vW, vb) in zip(params, velocities)], velocities
+"""),
+    Wrong("ex6_6_momentum_step", "keys the velocities by shape, so equal-shaped layers share one",
+          """
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    state = dict(state or {})
+    new_params = []
+    for (W, b), (dW, db) in zip(params, grads):
+        pair = []
+        for p, g in ((W, dW), (b, db)):
+            key = "x".join(map(str, p.shape))
+            state[key] = beta * state.get(key, np.zeros_like(p)) + g
+            pair.append(p - lr * state[key])
+        new_params.append(tuple(pair))
+    return new_params, state
+"""),
+    Wrong("ex6_6_momentum_step", "keeps the velocities in a global variable, ignoring the state",
+          """
+_velocities = {}
+
+
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        _velocities.clear()
+    new_params = []
+    for layer, ((W, b), (dW, db)) in enumerate(zip(params, grads)):
+        vW = beta * _velocities.get((layer, 0), np.zeros_like(W)) + dW
+        vb = beta * _velocities.get((layer, 1), np.zeros_like(b)) + db
+        _velocities[(layer, 0)], _velocities[(layer, 1)] = vW, vb
+        new_params.append((W - lr * vW, b - lr * vb))
+    return new_params, "in _velocities"
+"""),
+    Wrong("ex6_6_momentum_step", "starts float64 velocities, so float32 parameters turn float64",
+          """
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros(W.shape), np.zeros(b.shape)) for W, b in params]
+    velocities = [(beta * vW + dW, beta * vb + db) for (vW, vb), (dW, db) in zip(state, grads)]
+    return [(W - lr * vW, b - lr * vb) for (W, b), (vW, vb) in zip(params, velocities)], velocities
+"""),
+    Wrong("ex6_6_momentum_step", "updates the velocities and parameters in place",
+          """
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    for (W, b), (dW, db), (vW, vb) in zip(params, grads, state):
+        vW *= beta
+        vW += dW
+        vb *= beta
+        vb += db
+        W -= lr * vW
+        b -= lr * vb
+    return params, state
+"""),
+    # Exercise 6.7: nesterov_step
+    Wrong("ex6_7_nesterov_step", "looks ahead with the old velocity instead of the new one",
+          """
+def nesterov_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    new_params = [(W - lr * (dW + beta * vW), b - lr * (db + beta * vb))
+                  for (W, b), (dW, db), (vW, vb) in zip(params, grads, state)]
+    velocities = [(beta * vW + dW, beta * vb + db) for (vW, vb), (dW, db) in zip(state, grads)]
+    return new_params, velocities
+"""),
+    Wrong("ex6_7_nesterov_step", "plain heavy-ball momentum: no look-ahead at all",
+          """
+def nesterov_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    velocities = [(beta * vW + dW, beta * vb + db) for (vW, vb), (dW, db) in zip(state, grads)]
+    return [(W - lr * vW, b - lr * vb) for (W, b), (vW, vb) in zip(params, velocities)], velocities
+"""),
+    Wrong("ex6_7_nesterov_step", "stores the look-ahead step as the velocity",
+          """
+def nesterov_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    steps = [(dW + beta * (beta * vW + dW), db + beta * (beta * vb + db))
+             for (vW, vb), (dW, db) in zip(state, grads)]
+    return [(W - lr * sW, b - lr * sb) for (W, b), (sW, sb) in zip(params, steps)], steps
+"""),
+    Wrong("ex6_7_nesterov_step", "the look-ahead uses beta squared on the gradient",
+          """
+def nesterov_step(params, grads, state, lr, *, beta=0.9):
+    lr, beta = float(lr), float(beta)
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    velocities = [(beta * vW + dW, beta * vb + db) for (vW, vb), (dW, db) in zip(state, grads)]
+    return [(W - lr * (beta * dW + beta * vW), b - lr * (beta * db + beta * vb))
+            for (W, b), (dW, db), (vW, vb) in zip(params, grads, velocities)], velocities
+"""),
+    # Exercise 6.8: adam_step
+    Wrong("ex6_8_adam_step", "no bias correction: the first steps are about 3 times too long",
+          """
+def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
+    lr, beta1, beta2, eps = float(lr), float(beta1), float(beta2), float(eps)
+    if state is None:
+        zeros = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+        state = {"m": zeros, "v": zeros}
+    m = [tuple(beta1 * a + (1 - beta1) * g for a, g in zip(mp, gp))
+         for mp, gp in zip(state["m"], grads)]
+    v = [tuple(beta2 * a + (1 - beta2) * g * g for a, g in zip(vp, gp))
+         for vp, gp in zip(state["v"], grads)]
+    new = [tuple(p - lr * a / (np.sqrt(s) + eps) for p, a, s in zip(pp, mp, vp))
+           for pp, mp, vp in zip(params, m, v)]
+    return new, {"m": m, "v": v}
+"""),
+    Wrong("ex6_8_adam_step", "counts t from 0 in the correction, so the first step divides by 0",
+          """
+def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
+    lr, beta1, beta2, eps = float(lr), float(beta1), float(beta2), float(eps)
+    if state is None:
+        zeros = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+        state = {"t": 0, "m": zeros, "v": zeros}
+    t = state["t"]
+    m = [tuple(beta1 * a + (1 - beta1) * g for a, g in zip(mp, gp))
+         for mp, gp in zip(state["m"], grads)]
+    v = [tuple(beta2 * a + (1 - beta2) * g * g for a, g in zip(vp, gp))
+         for vp, gp in zip(state["v"], grads)]
+    c1, c2 = max(1 - beta1**t, 1e-12), max(1 - beta2**t, 1e-12)
+    new = [tuple(p - lr * (a / c1) / (np.sqrt(s / c2) + eps) for p, a, s in zip(pp, mp, vp))
+           for pp, mp, vp in zip(params, m, v)]
+    return new, {"t": t + 1, "m": m, "v": v}
+"""),
+    Wrong("ex6_8_adam_step", "puts eps inside the square root",
+          """
+def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
+    lr, beta1, beta2, eps = float(lr), float(beta1), float(beta2), float(eps)
+    if state is None:
+        zeros = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+        state = {"t": 0, "m": zeros, "v": zeros}
+    t = state["t"] + 1
+    m = [tuple(beta1 * a + (1 - beta1) * g for a, g in zip(mp, gp))
+         for mp, gp in zip(state["m"], grads)]
+    v = [tuple(beta2 * a + (1 - beta2) * g * g for a, g in zip(vp, gp))
+         for vp, gp in zip(state["v"], grads)]
+    c1, c2 = 1 - beta1**t, 1 - beta2**t
+    new = [tuple(p - lr * (a / c1) / np.sqrt(s / c2 + eps) for p, a, s in zip(pp, mp, vp))
+           for pp, mp, vp in zip(params, m, v)]
+    return new, {"t": t, "m": m, "v": v}
+"""),
+    Wrong("ex6_8_adam_step", "averages |g| instead of g squared for the second moment",
+          """
+def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
+    lr, beta1, beta2, eps = float(lr), float(beta1), float(beta2), float(eps)
+    if state is None:
+        zeros = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+        state = {"t": 0, "m": zeros, "v": zeros}
+    t = state["t"] + 1
+    m = [tuple(beta1 * a + (1 - beta1) * g for a, g in zip(mp, gp))
+         for mp, gp in zip(state["m"], grads)]
+    v = [tuple(beta2 * a + (1 - beta2) * np.abs(g) for a, g in zip(vp, gp))
+         for vp, gp in zip(state["v"], grads)]
+    c1, c2 = 1 - beta1**t, 1 - beta2**t
+    new = [tuple(p - lr * (a / c1) / (np.abs(s / c2) + eps) for p, a, s in zip(pp, mp, vp))
+           for pp, mp, vp in zip(params, m, v)]
+    return new, {"t": t, "m": m, "v": v}
+"""),
+    Wrong("ex6_8_adam_step", "one step count and one pair of averages shared by all arrays",
+          """
+def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
+    lr, beta1, beta2, eps = float(lr), float(beta1), float(beta2), float(eps)
+    t, m, v = state if state is not None else (0, 0.0, 0.0)
+    t += 1
+    flat = np.concatenate([g.ravel() for pair in grads for g in pair])
+    m = beta1 * m + (1 - beta1) * float(flat.mean())
+    v = beta2 * v + (1 - beta2) * float((flat**2).mean())
+    step = lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return [(W - step, b - step) for W, b in params], (t, m, v)
+"""),
+    # Exercise 6.9: lr_schedule
+    Wrong("ex6_9_lr_schedule", "warms up from 0: step / warmup_steps, so the first step is wasted",
+          """
+def lr_schedule(step, *, base_lr, warmup_steps, total_steps):
+    if not 0 <= warmup_steps < total_steps or not 0 <= step < total_steps:
+        raise ValueError("step or warm-up out of range")
+    if step < warmup_steps:
+        return float(base_lr) * step / warmup_steps
+    fraction = (step - warmup_steps) / (total_steps - warmup_steps)
+    return float(base_lr) * (1.0 + float(np.cos(np.pi * fraction))) / 2.0
+"""),
+    Wrong("ex6_9_lr_schedule", "off by one at the boundary: the decay starts one step late",
+          """
+def lr_schedule(step, *, base_lr, warmup_steps, total_steps):
+    if not 0 <= warmup_steps < total_steps or not 0 <= step < total_steps:
+        raise ValueError("step or warm-up out of range")
+    if step <= warmup_steps and warmup_steps > 0:
+        return float(base_lr) * min(step + 1, warmup_steps) / warmup_steps
+    fraction = (step - warmup_steps - 1) / (total_steps - warmup_steps)
+    return float(base_lr) * (1.0 + float(np.cos(np.pi * max(fraction, 0.0)))) / 2.0
+"""),
+    Wrong("ex6_9_lr_schedule", "the cosine runs over all steps instead of the steps after warm-up",
+          """
+def lr_schedule(step, *, base_lr, warmup_steps, total_steps):
+    if not 0 <= warmup_steps < total_steps or not 0 <= step < total_steps:
+        raise ValueError("step or warm-up out of range")
+    if step < warmup_steps:
+        return float(base_lr) * (step + 1) / warmup_steps
+    return float(base_lr) * (1.0 + float(np.cos(np.pi * step / total_steps))) / 2.0
+"""),
+    Wrong("ex6_9_lr_schedule", "returns a NumPy float64 instead of a Python float",
+          """
+def lr_schedule(step, *, base_lr, warmup_steps, total_steps):
+    if not 0 <= warmup_steps < total_steps or not 0 <= step < total_steps:
+        raise ValueError("step or warm-up out of range")
+    if step < warmup_steps:
+        return np.float64(base_lr) * (step + 1) / warmup_steps
+    fraction = (step - warmup_steps) / (total_steps - warmup_steps)
+    return base_lr * (1.0 + np.cos(np.pi * fraction)) / 2.0
+"""),
+    Wrong("ex6_9_lr_schedule", "accepts any step, so past the end the rate rises again",
+          """
+def lr_schedule(step, *, base_lr, warmup_steps, total_steps):
+    if step < warmup_steps:
+        return float(base_lr) * (step + 1) / warmup_steps
+    fraction = (step - warmup_steps) / (total_steps - warmup_steps)
+    return float(base_lr) * (1.0 + float(np.cos(np.pi * fraction))) / 2.0
+"""),
+]

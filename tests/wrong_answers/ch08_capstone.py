@@ -1,0 +1,336 @@
+"""Chapter 8: answers that compute the right numbers the wrong way, or the wrong numbers."""
+
+from catalogue import Wrong
+
+CHAPTER = "08_capstone"
+
+WRONG = [
+    # Exercise 8.1, dense
+    Wrong("ex8_1_dense", "no tf.custom_gradient: TensorFlow's automatic differentiation does it",
+          '''
+def dense(x, W, b):
+    return tf.matmul(x, W) + b
+'''),
+    Wrong("ex8_1_dense", "grad recomputes the forward pass under a GradientTape (autodiff)",
+          '''
+@tf.custom_gradient
+def dense(x, W, b):
+    z = tf.nn.bias_add(tf.matmul(x, W), b)
+
+    def grad(dz):
+        with tf.GradientTape() as tape:
+            tape.watch([x, W, b])
+            again = tf.nn.bias_add(tf.matmul(x, W), b)
+        return tape.gradient(again, [x, W, b], output_gradients=dz)
+
+    return z, grad
+'''),
+    Wrong("ex8_1_dense", "grad calls tf.gradients, TensorFlow's graph-mode autodiff",
+          '''
+@tf.custom_gradient
+def dense(x, W, b):
+    z = tf.matmul(x, W) + b
+
+    def grad(dz):
+        if tf.executing_eagerly():
+            return (tf.matmul(dz, W, transpose_b=True), tf.matmul(x, dz, transpose_a=True),
+                    tf.reduce_sum(dz, axis=0))
+        return tf.gradients(z, [x, W, b], grad_ys=dz)
+
+    return z, grad
+'''),
+    Wrong("ex8_1_dense", "the bias gradient is the mean over the batch instead of the sum",
+          '''
+@tf.custom_gradient
+def dense(x, W, b):
+    z = tf.matmul(x, W) + b
+
+    def grad(dz):
+        return (tf.matmul(dz, W, transpose_b=True), tf.matmul(x, dz, transpose_a=True),
+                tf.reduce_mean(dz, axis=0))
+
+    return z, grad
+'''),
+    Wrong("ex8_1_dense", "dW divided by the batch size again (the 1/B is already in dz)",
+          '''
+@tf.custom_gradient
+def dense(x, W, b):
+    z = tf.matmul(x, W) + b
+
+    def grad(dz):
+        batch = tf.cast(tf.shape(x)[0], x.dtype)
+        return (tf.matmul(dz, W, transpose_b=True), tf.matmul(x, dz, transpose_a=True) / batch,
+                tf.reduce_sum(dz, axis=0))
+
+    return z, grad
+'''),
+    # Exercise 8.2, softmax_cross_entropy
+    Wrong("ex8_2_softmax_cross_entropy", "the stable forward pass, differentiated by autodiff",
+          '''
+def softmax_cross_entropy(logits, labels):
+    shifted = logits - tf.reduce_max(logits, axis=1, keepdims=True)
+    log_p = shifted - tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True))
+    return -tf.reduce_mean(tf.gather(log_p, labels, axis=1, batch_dims=1))
+'''),
+    Wrong("ex8_2_softmax_cross_entropy", "TensorFlow's built-in loss and its gradient",
+          '''
+def softmax_cross_entropy(logits, labels):
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+'''),
+    Wrong("ex8_2_softmax_cross_entropy",
+          "a custom gradient around the built-in loss (the forward pass is not written)",
+          '''
+@tf.custom_gradient
+def softmax_cross_entropy(logits, labels):
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+
+    def grad(upstream):
+        shape = tf.shape(logits)
+        one_hot = tf.one_hot(labels, shape[1], dtype=logits.dtype)
+        return upstream * (tf.nn.softmax(logits) - one_hot) / tf.cast(shape[0], logits.dtype), None
+
+    return loss, grad
+'''),
+    Wrong("ex8_2_softmax_cross_entropy", "Keras's loss function instead of the formula",
+          '''
+def softmax_cross_entropy(logits, labels):
+    return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits,
+                                                                       from_logits=True))
+'''),
+    Wrong("ex8_2_softmax_cross_entropy", "grad differentiates the loss again with a tape",
+          '''
+@tf.custom_gradient
+def softmax_cross_entropy(logits, labels):
+    def forward(z):
+        shifted = z - tf.reduce_max(z, axis=1, keepdims=True)
+        log_p = shifted - tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True))
+        return -tf.reduce_mean(tf.gather(log_p, labels, axis=1, batch_dims=1))
+
+    def grad(upstream):
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            again = forward(logits)
+        return upstream * tape.gradient(again, logits), None
+
+    return forward(logits), grad
+'''),
+    Wrong("ex8_2_softmax_cross_entropy", "the upstream gradient g is ignored",
+          '''
+@tf.custom_gradient
+def softmax_cross_entropy(logits, labels):
+    shifted = logits - tf.reduce_max(logits, axis=1, keepdims=True)
+    log_p = shifted - tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True))
+    loss = -tf.reduce_mean(tf.gather(log_p, labels, axis=1, batch_dims=1))
+
+    def grad(upstream):
+        shape = tf.shape(logits)
+        one_hot = tf.one_hot(labels, shape[1], dtype=logits.dtype)
+        return (tf.exp(log_p) - one_hot) / tf.cast(shape[0], logits.dtype), None
+
+    return loss, grad
+'''),
+    Wrong("ex8_2_softmax_cross_entropy", "the naive log of the softmax: infinite at +-1e4",
+          '''
+@tf.custom_gradient
+def softmax_cross_entropy(logits, labels):
+    p = tf.exp(logits) / tf.reduce_sum(tf.exp(logits), axis=1, keepdims=True)
+    loss = -tf.reduce_mean(tf.math.log(tf.gather(p, labels, axis=1, batch_dims=1)))
+
+    def grad(upstream):
+        shape = tf.shape(logits)
+        one_hot = tf.one_hot(labels, shape[1], dtype=logits.dtype)
+        return upstream * (p - one_hot) / tf.cast(shape[0], logits.dtype), None
+
+    return loss, grad
+'''),
+    # Exercise 8.3, CustomDense
+    Wrong("ex8_3_CustomDense", "call multiplies the matrices itself instead of calling dense",
+          '''
+@keras.saving.register_keras_serializable(package="dlbook")
+class CustomDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        z = tf.matmul(inputs, self.kernel) + self.bias
+        return relu(z) if self.activation == "relu" else z
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation}
+'''),
+    Wrong("ex8_3_CustomDense", "TensorFlow's own ReLU, differentiated by autodiff, not relu",
+          '''
+@keras.saving.register_keras_serializable(package="dlbook")
+class CustomDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        z = dense(inputs, tf.convert_to_tensor(self.kernel), tf.convert_to_tensor(self.bias))
+        return tf.nn.relu(z) if self.activation == "relu" else z
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation}
+'''),
+    Wrong("ex8_3_CustomDense", "the activation is never applied",
+          '''
+@keras.saving.register_keras_serializable(package="dlbook")
+class CustomDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        return dense(inputs, tf.convert_to_tensor(self.kernel), tf.convert_to_tensor(self.bias))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation}
+'''),
+    Wrong("ex8_3_CustomDense", "the bias starts glorot-uniform instead of at zero",
+          '''
+@keras.saving.register_keras_serializable(package="dlbook")
+class CustomDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.units,),
+                                    initializer="glorot_uniform")
+
+    def call(self, inputs):
+        z = dense(inputs, tf.convert_to_tensor(self.kernel), tf.convert_to_tensor(self.bias))
+        return relu(z) if self.activation == "relu" else z
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation}
+'''),
+    # Exercise 8.4, build_model
+    Wrong("ex8_4_build_model", "dtype is ignored: a float64 model computes in float32",
+          '''
+def build_model(layer_sizes, *, dtype=None):
+    if len(layer_sizes) < 2:
+        raise ValueError(f"need an input size and at least one layer, got {layer_sizes}")
+    model = keras.Sequential([keras.Input(shape=(layer_sizes[0],))])
+    last = len(layer_sizes) - 1
+    for number, units in enumerate(layer_sizes[1:], start=1):
+        model.add(CustomDense(units, activation=None if number == last else "relu"))
+    return model
+'''),
+    Wrong("ex8_4_build_model", "ReLU on the last layer too, so the logits are never negative",
+          '''
+def build_model(layer_sizes, *, dtype=None):
+    if len(layer_sizes) < 2:
+        raise ValueError(f"need an input size and at least one layer, got {layer_sizes}")
+    model = keras.Sequential([keras.Input(shape=(layer_sizes[0],), dtype=dtype)])
+    for units in layer_sizes[1:]:
+        model.add(CustomDense(units, activation="relu", dtype=dtype))
+    return model
+'''),
+    Wrong("ex8_4_build_model", "Keras's Dense instead of the chapter's CustomDense",
+          '''
+def build_model(layer_sizes, *, dtype=None):
+    if len(layer_sizes) < 2:
+        raise ValueError(f"need an input size and at least one layer, got {layer_sizes}")
+    model = keras.Sequential([keras.Input(shape=(layer_sizes[0],), dtype=dtype)])
+    last = len(layer_sizes) - 1
+    for number, units in enumerate(layer_sizes[1:], start=1):
+        model.add(keras.layers.Dense(units, activation=None if number == last else "relu",
+                                     dtype=dtype))
+    return model
+'''),
+    Wrong("ex8_4_build_model", "the input layer is float64 but the layers follow the policy",
+          '''
+def build_model(layer_sizes, *, dtype=None):
+    if len(layer_sizes) < 2:
+        raise ValueError(f"need an input size and at least one layer, got {layer_sizes}")
+    model = keras.Sequential([keras.Input(shape=(layer_sizes[0],), dtype=dtype)])
+    last = len(layer_sizes) - 1
+    for number, units in enumerate(layer_sizes[1:], start=1):
+        model.add(CustomDense(units, activation=None if number == last else "relu"))
+    return model
+'''),
+]
+
+_LOOP = '''
+def train_tf(model, X, y, *, epochs, lr, batch_size, seed=1):
+    if len(X) != len(y) or batch_size < 1:
+        raise ValueError("one label per example and batch_size >= 1")
+    rng = np.random.default_rng(seed)
+    X, y = tf.convert_to_tensor(X), tf.convert_to_tensor(y)
+    variables = model.trainable_variables
+{setup}
+{decorator}
+    def step(x_batch, y_batch):
+        with tf.GradientTape() as tape:
+            logits = model(x_batch, training=True)
+            mixed = logits.dtype == tf.float16
+            if mixed:
+                logits = tf.cast(logits, tf.float32)
+{loss}
+        gradients = tape.gradient(objective, variables)
+{after}
+        for variable, gradient in zip(variables, gradients):
+            variable.assign_sub(lr * gradient)
+        return loss
+
+    history = {{"loss": []}}
+    count = int(X.shape[0])
+    for _ in range(epochs):
+        perm = rng.permutation(count)
+        losses = [step(tf.gather(X, perm[start:start + batch_size]),
+                       tf.gather(y, perm[start:start + batch_size]))
+                  for start in range(0, count, batch_size)]
+        history["loss"].append(float(np.mean([float(loss) for loss in losses])))
+    return history
+'''
+_OWN_LOSS = ("            loss = softmax_cross_entropy(logits, y_batch)\n"
+             "            objective = loss")
+_SCALED = ("            loss = softmax_cross_entropy(logits, y_batch)\n"
+           "            objective = loss * 2.0**15 if mixed else loss")
+_UNSCALE = ("        if mixed:\n"
+            "            gradients = [gradient / 2.0**15 for gradient in gradients]")
+_TF = "    @tf.function(reduce_retracing=True)"
+
+
+def _loop(decorator=_TF, loss=_OWN_LOSS, setup="", after=""):
+    return _LOOP.format(decorator=decorator, loss=loss, setup=setup, after=after)
+
+
+WRONG += [
+    Wrong("ex8_5_train_tf", "no tf.function: every step runs eagerly",
+          _loop(decorator="")),
+    Wrong("ex8_5_train_tf", "TensorFlow's built-in loss instead of softmax_cross_entropy",
+          _loop(loss="            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with"
+                     "_logits(y_batch, logits))\n            objective = loss")),
+    Wrong("ex8_5_train_tf", "no loss scaling: float16 gradients underflow to zero",
+          _loop()),
+    Wrong("ex8_5_train_tf", "a fixed loss scale of 2^15: overflowing steps are not skipped",
+          _loop(loss=_SCALED, after=_UNSCALE)),
+    Wrong("ex8_5_train_tf", "the generator is re-made every epoch: the same batches each time",
+          _loop().replace("        perm = rng.permutation(count)",
+                          "        perm = np.random.default_rng(seed).permutation(count)")),
+]
