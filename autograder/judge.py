@@ -28,7 +28,13 @@ import nbformat
 from nbgrader.utils import compute_checksum
 
 from autograder.results import Outcome, Verdict
-from autograder.sandbox import LearnerCrash, LearnerProcess, SandboxSpec, preload_modules
+from autograder.sandbox import (
+    LearnerCrash,
+    LearnerProcess,
+    SandboxSpec,
+    preload_modules,
+    warm_up,
+)
 from dlbook import notebook_format as fmt
 from dlbook.notebook_format import EXERCISE
 
@@ -221,6 +227,7 @@ class Judge:
 
     def judge(self, submitted: nbformat.NotebookNode) -> Verdict:
         verdict = Verdict(notes=tampering(self.assignment, submitted))
+        warm_up(self.spec)  # the grader's start-up, not the learner's time
         start = time.monotonic()
         self.cells = learner_cells(submitted)
         self.deadline = start + self.spec.limits.budget_s

@@ -445,22 +445,46 @@ _zygotes: dict[tuple, Zygote] = {}
 _zygotes_lock = threading.Lock()
 
 
+def _zygote_for(spec: SandboxSpec) -> Zygote:
+    """This process's zygote for `spec`'s sandbox, started if need be.
+
+    Raises:
+        ZygoteError, OSError: it could not be started.
+    """
+    key = _zygote_key(spec)
+    with _zygotes_lock:  # a user id is used by one thread at a time
+        zygote = _zygotes.get(key)
+        if zygote is None or not zygote.alive():
+            if zygote is not None:
+                _zygotes.pop(key).close()
+            while len(_zygotes) >= MAX_ZYGOTES:
+                _zygotes.pop(next(iter(_zygotes))).close()
+            zygote = _zygotes[key] = Zygote(spec)
+    return zygote
+
+
+def _zygote_key(spec: SandboxSpec) -> tuple:
+    return (spec.uid, tuple(sorted((name, str(path)) for name, path in spec.chapters.items())),
+            spec.preload)
+
+
+def warm_up(spec: SandboxSpec) -> None:
+    """Start the zygote for `spec` now, so that its start-up is not counted in the time
+    budget of the notebook that comes first (nothing happens if it cannot start)."""
+    if spec.isolate and spec.fork_server:
+        try:
+            _zygote_for(spec)
+        except (ZygoteError, OSError, ValueError):
+            pass
+
+
 def _spawn(spec: SandboxSpec):
     """Start a worker for `spec`: forked from this process's zygote for the same sandbox
     when it can be (see `autograder.zygote`), else as a new sandboxed process."""
     if spec.isolate and spec.fork_server:
-        key = (spec.uid, tuple(sorted((name, str(path)) for name, path in
-                                      spec.chapters.items())), spec.preload)
+        key = _zygote_key(spec)
         try:
-            with _zygotes_lock:  # a user id is used by one thread at a time
-                zygote = _zygotes.get(key)
-                if zygote is None or not zygote.alive():
-                    if zygote is not None:
-                        _zygotes.pop(key).close()
-                    while len(_zygotes) >= MAX_ZYGOTES:
-                        _zygotes.pop(next(iter(_zygotes))).close()
-                    zygote = _zygotes[key] = Zygote(spec)
-            return zygote.spawn(spec)
+            return _zygote_for(spec).spawn(spec)
         except (ZygoteError, OSError, ValueError):
             with _zygotes_lock:
                 stale = _zygotes.pop(key, None)
