@@ -24,7 +24,9 @@ from autograder.sandbox import Limits, bwrap_available
 NOTEBOOK = Notebook("08_capstone", "capstone")
 POINTS = {"test_ex8_1_dense": 3, "test_ex8_2_softmax_cross_entropy": 3,
           "test_ex8_3_CustomDense": 2, "test_ex8_4_build_model": 1, "test_ex8_5_train_tf": 3}
-LIMITS = Limits(budget_s=240.0, call_s=20.0, memory_bytes=6 * 2**30)
+# A cell or call may take up to 60 s: the chapter imports TensorFlow and trains twice on
+# MNIST, which a busy 2-core machine can slow past 20 s.
+LIMITS = Limits(budget_s=480.0, call_s=60.0, memory_bytes=6 * 2**30)
 
 NO_SANDBOX = bwrap_available()
 

@@ -445,8 +445,8 @@ def test_a_graph_that_does_more_than_arithmetic_is_not_run_in_the_trusted_proces
         return x + tf.strings.to_number(tf.io.read_file(str(secret)), tf.float64)
 
     graph = read_graph(gradient_graph(lambda x: x * 1.0, [np.ones(2)]))
-    assert graph.run({"input_0": np.ones(2), "upstream": np.ones(2)}, ["output"])[0].tolist() \
-        == [1.0, 1.0]
+    assert graph.run({"input_0": np.ones(2), "upstream": np.array(1.0)},
+                     ["output"])[0].tolist() == [1.0, 1.0]
     hostile = tf.function(reads_a_file).get_concrete_function(
         tf.TensorSpec((2,), tf.float64, name="input_0"))
     data = np.frombuffer(hostile.graph.as_graph_def().SerializeToString(), np.uint8)

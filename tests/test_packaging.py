@@ -133,3 +133,48 @@ def test_every_notebook_has_its_launch_cells_up_to_date():
     assert result.returncode == 0, (
         f"run `python tools/launch_cell.py` then `python -m autograder.release`:\n"
         f"{result.stdout}")
+
+
+def third_party_imports() -> set[str]:
+    """Top-level modules that the course's notebooks and `dlbook` import, outside the
+    standard library and the course itself."""
+    import ast
+
+    import nbformat
+
+    sources = [cell.source for path in sorted((ROOT / "solutions").glob("*/*.ipynb"))
+               for cell in nbformat.read(path, as_version=4).cells
+               if cell.cell_type == "code" and not cell.metadata.get("dlbook", {}).get("launch")]
+    sources += [path.read_text() for path in (ROOT / "dlbook").glob("*.py")]
+    found = set()
+    for source in sources:
+        try:
+            tree = ast.parse("\n".join(line for line in source.splitlines()
+                                       if not line.lstrip().startswith(("%", "!"))))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"dlbook", "autograder", "google"}
+
+
+def test_the_launch_cell_installs_every_module_the_notebooks_need():
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import launch_cell
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    needed = third_party_imports()
+    assert needed >= {"numpy", "scipy", "tensorflow"}, needed
+    assert needed - launch_cell.PREINSTALLED == set(launch_cell.MODULES), (
+        "tools/launch_cell.py MODULES must list what a bare Python with NumPy, Matplotlib "
+        f"and TensorFlow lacks: {sorted(needed - launch_cell.PREINSTALLED)}")
+    declared = {canonicalize_name(Requirement(spec).name) for spec in
+                PYPROJECT["dependencies"] + PYPROJECT["optional-dependencies"]["cpu"]}
+    distributions = {**{module: module for module in needed}, "tensorflow": "tensorflow-cpu"}
+    missing = {module for module in needed if canonicalize_name(distributions[module])
+               not in declared}
+    assert not missing, f"pyproject.toml does not declare {missing}"

@@ -34,9 +34,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "launch"
 TAGS = ["remove-cell"]
-# Modules that `dlbook` and the notebooks import -> the distribution that provides them.
-# Colab has all of them; a bare Python may not. TensorFlow is not installed by the cell.
-MODULES = {"scipy": "scipy", "mlxtend": "mlxtend", "nbformat": "nbformat"}
+# Modules that `dlbook` and the notebooks import -> the distribution that provides them,
+# except those every hosted Python has (NumPy, Matplotlib) and TensorFlow (with Keras),
+# which the cell never installs. Colab has all of these too; a bare Python may not.
+# tests/test_packaging.py checks this list against the notebooks' imports.
+MODULES = {"scipy": "scipy", "mlxtend": "mlxtend", "nbformat": "nbformat", "tqdm": "tqdm"}
+PREINSTALLED = {"numpy", "matplotlib", "tensorflow", "keras"}
 
 MARKDOWN = """\
 **Where are you running this notebook?** On your own machine (after `make setup`), on
