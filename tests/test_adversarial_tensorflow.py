@@ -108,7 +108,8 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
     # Autodiff, with the course's checks patched inside the sandbox so that the traced
     # graph shows a custom gradient (whose gradient is zero) and the graph inspector
     # always agrees: the graph is read and re-run in the trusted process, which is not
-    # patched, and its values are wrong.
+    # patched, and its values are wrong (the patched check also spoils the learner's own
+    # softmax_cross_entropy, whose graph it traces too).
     cases["patched_graph_checks"] = (_with_answer(reference, "ex8_1_dense", '''
         import dlbook.tf_checks as checks
 
@@ -127,7 +128,8 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
         checks.gradient_graph.check = forged
         checks.TracedGraph.autodiff = lambda self: []
         checks.TracedGraph.custom_gradients = lambda self: [4]
-        '''), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
+        '''), {"test_ex8_1_dense": 0, "test_ex8_2_softmax_cross_entropy": 0,
+               "test_ex8_3_CustomDense": 0})
     # A training loop that never returns is stopped after the per-call limit.
     cases["endless_training"] = (_with_answer(reference, "ex8_5_train_tf", '''
         def train_tf(model, X, y, *, epochs, lr, batch_size, seed=1):
