@@ -54,9 +54,22 @@ def _lines_by_region(notebook: nbformat.NotebookNode) -> dict[str, set[str]]:
 
 
 def public_text(notebooks: list[nbformat.NotebookNode]) -> str:
-    """Everything outside solutions and hidden tests, in all the given notebooks."""
-    return "\n".join(line for notebook in notebooks
-                     for line in _lines_by_region(notebook)["public"])
+    """Everything outside solutions and hidden tests, in all the given notebooks, in
+    order (so that a statement split over several lines reads as it does on the page)."""
+    begin = {pair[0] for pair in REGIONS.values()}
+    ends = {pair[1] for pair in REGIONS.values()}
+    lines = []
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if line.strip() in begin:
+                    inside = True
+                elif line.strip() in ends:
+                    inside = False
+                elif not inside:
+                    lines.append(line.strip())
+    return "\n".join(lines)
 
 
 GENERIC_LINE = re.compile(r"^(import|from)\s+\w|^(try|else|finally):$|^with .+ as \w+:$|^@"
@@ -115,13 +128,13 @@ def secret_lines(notebook: nbformat.NotebookNode, published: str = "") -> set[st
     nothing and are left out.
     """
     lines = _lines_by_region(notebook)
-    own = "\n".join(lines["public"])
+    public = squash(public_text([notebook]) + "\n" + published)
 
     def secret(line: str) -> bool:
-        return len(line) >= MIN_SECRET_LENGTH and not line.startswith("#") and line not in own
+        return (len(line) >= MIN_SECRET_LENGTH and not line.startswith("#")
+                and squash(line) not in public)
 
-    return answer_secrets(notebook) | {line for line in lines["hidden"]
-                                       if secret(line) and line not in published}
+    return answer_secrets(notebook) | {line for line in lines["hidden"] if secret(line)}
 
 
 def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
