@@ -103,7 +103,9 @@ def requirements(root: Path = ROOT) -> dict[str, str]:
 
 
 def _dict_literal(mapping: dict[str, str]) -> str:
-    return "{" + ", ".join(f'"{key}": "{value}"' for key, value in mapping.items()) + "}"
+    """A dict literal with one entry per line (notebook cells keep within 100 columns)."""
+    entries = "".join(f'\n    "{key}": "{value}",' for key, value in mapping.items())
+    return "{" + entries + "\n}"
 
 
 def launch_cells(chapter: str, notebook: str, root: Path = ROOT) -> list[nbformat.NotebookNode]:
