@@ -30,7 +30,9 @@ import datetime
 import functools
 import hashlib
 import itertools
+import multiprocessing
 import os
+import re
 import sys
 import threading
 import warnings
@@ -58,6 +60,8 @@ from autograder.results import CSV_COLUMNS, Row, Verdict
 from autograder.sandbox import Limits, SandboxSpec, bwrap_available
 from dlbook.devices import quiet_tensorflow
 from dlbook.notebook_format import parse_notebook
+
+TENSORFLOW_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
 
 __all__ = ["CSV_COLUMNS", "Grader", "Report", "Row", "grade_paths", "main"]
 
@@ -323,15 +327,32 @@ class Grader:
         if self.scheduler:
             yield from self._run_on_cluster(jobs)
             return
-        # Processes are started as jobs arrive, up to `self.jobs`.
-        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-            futures = {pool.submit(_judge_one, job.prepared.assignment, self.isolate,
-                                   job.prepared.limits, job.content): job for job in jobs}
+        # Processes are started as jobs arrive, up to `self.jobs` per pool. A chapter that
+        # imports TensorFlow is judged in processes started afresh (forkserver): its course
+        # checks run TensorFlow graphs in the trusted process, and TensorFlow's thread pools
+        # do not survive a fork of a process that has already used them.
+        pools: dict[str, ProcessPoolExecutor] = {}
+
+        def pool_for(job: Job) -> ProcessPoolExecutor:
+            method = "forkserver" if TENSORFLOW_IMPORT.search(job.prepared.assignment.setup) \
+                else "fork"
+            if method not in pools:
+                pools[method] = ProcessPoolExecutor(
+                    max_workers=self.jobs, mp_context=multiprocessing.get_context(method))
+            return pools[method]
+
+        try:
+            futures = {pool_for(job).submit(_judge_one, job.prepared.assignment, self.isolate,
+                                            job.prepared.limits, job.content): job
+                       for job in jobs}
             for future in as_completed(futures):
                 try:
                     yield futures[future], future.result(), None
                 except Exception as error:
                     yield futures[future], None, error
+        finally:
+            for pool in pools.values():
+                pool.shutdown(wait=True)
 
     def _run_on_cluster(self, jobs: Iterator[Job]) -> Iterator[tuple[Job, Verdict | None,
                                                                     BaseException | None]]:
