@@ -51,6 +51,11 @@ WORKER_FILES = ("worker.py", "protocol.py", "zygote.py")
 NOT_PRELOADED = ("tensorflow", "keras", "tf_keras", "torch", "jax")
 MAX_ZYGOTES = 2  # per grading process (one per chapter set in use)
 ZYGOTE_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL")
+# Each notebook a zygote starts gets a fresh, empty tmpfs on these folders. Whatever the
+# sandbox binds below them (a checkout or virtual environment under /tmp) is bound a
+# second time under STASH, and bound back into place after the fresh mount.
+FRESH_PER_NOTEBOOK = (Path("/tmp"), Path("/scratch"))
+STASH = Path("/opt/host")
 SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
     "ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError", "AssertionError",
     "NotImplementedError", "AttributeError", "NameError", "RuntimeError", "ArithmeticError",
@@ -151,6 +156,20 @@ def _bind_with_parents(argv: list[str], source: Path, target: Path, made: set[Pa
     argv += ["--ro-bind", str(source), str(target)]
 
 
+def _stash_hidden_binds(argv: list[str], made: set[Path]) -> list[list[str]]:
+    """Bind again, under STASH, each read-only bind that a notebook's fresh /tmp or
+    /scratch would hide; return the [stash, target] pairs the zygote binds back."""
+    binds = [(Path(argv[i + 1]), Path(argv[i + 2])) for i, word in enumerate(argv)
+             if word == "--ro-bind"]
+    pairs = []
+    for source, target in binds:
+        if any(target.is_relative_to(folder) for folder in FRESH_PER_NOTEBOOK):
+            stash = STASH / str(len(pairs))
+            _bind_with_parents(argv, source, stash, made)
+            pairs.append([str(stash), str(target)])
+    return pairs
+
+
 def command(spec: SandboxSpec, zygote: bool = False) -> list[str]:
     """The command line that starts a worker under `spec` (or, with `zygote`, the
     zygote that notebooks under `spec` are forked from: see `autograder.zygote`)."""
@@ -191,6 +210,7 @@ def command(spec: SandboxSpec, zygote: bool = False) -> list[str]:
         argv += ["--setenv", key, value]
     if zygote:
         argv += ["--setenv", "DLBOOK_PRELOAD", json.dumps(list(spec.preload))]
+        argv += ["--setenv", "DLBOOK_REBIND", json.dumps(_stash_hidden_binds(argv, made))]
         for capability in ZYGOTE_CAPABILITIES:
             argv += ["--cap-add", capability]
         return [*argv, "--chdir", "/scratch", "--", sys.executable, "-s",

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import ast
 import time
+from pathlib import Path
 
 import pytest
 
+from autograder import sandbox
 from autograder.sandbox import LearnerProcess, Limits, SandboxSpec, ZygoteChild, bwrap_available
 
 NO_SANDBOX = bwrap_available()
@@ -76,3 +78,50 @@ def test_forked_notebooks_are_confined_and_leave_nothing_behind():
     assert first["pids"] == [1, 2]
     assert second["pids"] == [1, 2], "the first notebook's process was left running"
     assert "left-behind" not in second["scratch"] + second["tmp"]
+
+
+HOST_PROBE = '''
+import os
+
+
+def probe():
+    with open(os.path.join(HOST, "marker.txt")) as marker:
+        found = {"marker": marker.read(), "pid": os.getpid()}
+    try:
+        open(os.path.join(HOST, "written.txt"), "w").close()
+        found["writable"] = True
+    except OSError:
+        found["writable"] = False
+    return repr(found)
+'''
+
+
+def test_a_checkout_under_tmp_is_still_seen_by_forked_notebooks(tmp_path, monkeypatch):
+    """A course checkout or virtual environment under /tmp (or /scratch) is bound into
+    the sandbox at its own path; each notebook's fresh /tmp must not hide it."""
+    host = tmp_path / "checkout"
+    host.mkdir()
+    host.chmod(0o755)
+    (host / "marker.txt").write_text("still here")
+    assert host.is_relative_to("/tmp"), "pytest's temporary folders are expected under /tmp"
+    for parent in host.parents:  # the unprivileged notebook must be able to walk down to it
+        if parent.is_relative_to("/tmp") and parent != Path("/tmp"):
+            parent.chmod(parent.stat().st_mode | 0o005)
+    roots = sandbox._python_roots()
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [*roots, host])
+    monkeypatch.setattr(sandbox, "_zygotes", {})
+    spec = SandboxSpec(uid=UID + 1, isolate=True)
+    process = LearnerProcess(spec, [f"HOST = {str(host)!r}\n" + HOST_PROBE],
+                             time.monotonic() + 120)
+    try:
+        assert type(process.process).__name__ == ZygoteChild.__name__
+        assert process.cell_statuses == ["ok"]
+        found = ast.literal_eval(process.call("probe", (), {}))
+    finally:
+        process.stop()
+        for zygote in sandbox._zygotes.values():
+            zygote.close()
+    assert found["pid"] == 2, "the probe must run in the notebook's own PID namespace"
+    assert found["marker"] == "still here"
+    assert found["writable"] is False, "a folder bound from the host must stay read-only"
+    assert not (host / "written.txt").exists()
