@@ -64,6 +64,19 @@ def load_catalogue() -> list[Chapter]:
     return chapters
 
 
+def wrong_answer(assignment: str, exercise: str, mistake: str) -> str:
+    """The source of the catalogue entry for `exercise` whose mistake starts with
+    `mistake` (for tests that grade a catalogued wrong answer another way)."""
+    for chapter in load_catalogue():
+        if chapter.notebook.assignment == assignment:
+            found = [wrong.source for wrong in chapter.wrong
+                     if wrong.exercise == exercise and wrong.mistake.startswith(mistake)]
+            if len(found) == 1:
+                return found[0]
+            raise LookupError(f"{len(found)} entries for {exercise}: {mistake!r}")
+    raise LookupError(f"no catalogue for chapter {assignment!r}")
+
+
 def _namespace(notebook: Notebook) -> dict:
     """The globals shared by a chapter's reference answers (a fresh copy per call)."""
     loaded = load_notebook_functions(notebook.source)

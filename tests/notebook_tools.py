@@ -211,6 +211,21 @@ def filled_in(learner: nbformat.NotebookNode, source: nbformat.NotebookNode,
     return filled
 
 
+def write_class(folder, notebook: Notebook, learners: int) -> dict[str, str | None]:
+    """A class of `learners` filled-in notebooks, one folder each; every other learner
+    gets one exercise wrong (a different one each). Returns learner -> wrong grade_id."""
+    source, learner = read(notebook.source), read(notebook.release)
+    wrong = [exercise["grade_id"] for exercise in exercises(source)]
+    variants = {}
+    for index in range(learners):
+        student = f"learner{index}"
+        (folder / student).mkdir(parents=True)
+        variants[student] = wrong[index % len(wrong)] if index % 2 else None
+        nbformat.write(filled_in(learner, source, wrong=variants[student]),
+                       folder / student / notebook.filename)
+    return variants
+
+
 def dependents(source: nbformat.NotebookNode, function: str) -> set[str]:
     """grade_ids of other solutions whose reference code calls `function`, directly or
     through another solution that does."""

@@ -15,6 +15,7 @@ import textwrap
 
 import nbformat
 import pytest
+from catalogue import wrong_answer
 from notebook_tools import filled_in, read, solution_cells, without_markers
 
 from autograder.course import ROOT, Notebook
@@ -80,23 +81,13 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
         tf.debugging.assert_near = lambda *args, **kwargs: None
         ''')), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0, "test_ex8_4_build_model": 0})
     # Right values without the skill: the graph the checks trace shows how they were made.
-    cases["autodiff_dense"] = (_with_answer(reference, "ex8_1_dense", '''
-        def dense(x, W, b):
-            return tf.matmul(x, W) + b
-        '''), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
-    cases["tape_inside_grad"] = (_with_answer(reference, "ex8_1_dense", '''
-        @tf.custom_gradient
-        def dense(x, W, b):
-            z = tf.nn.bias_add(tf.matmul(x, W), b)
-
-            def grad(dz):
-                with tf.GradientTape() as tape:
-                    tape.watch([x, W, b])
-                    again = tf.nn.bias_add(tf.matmul(x, W), b)
-                return tape.gradient(again, [x, W, b], output_gradients=dz)
-
-            return z, grad
-        '''), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
+    # (These two come from the wrong-answer catalogue, which checks them in-process.)
+    cases["autodiff_dense"] = (_with_answer(reference, "ex8_1_dense", wrong_answer(
+        NOTEBOOK.assignment, "ex8_1_dense", "no tf.custom_gradient")),
+        {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
+    cases["tape_inside_grad"] = (_with_answer(reference, "ex8_1_dense", wrong_answer(
+        NOTEBOOK.assignment, "ex8_1_dense", "grad recomputes the forward pass")),
+        {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
     # A built-in loss costs the loss and the training loop that uses it.
     cases["builtin_loss"] = (_with_answer(reference, "ex8_2_softmax_cross_entropy", '''
         def softmax_cross_entropy(logits, labels):

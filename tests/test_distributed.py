@@ -9,11 +9,10 @@ import signal
 import threading
 import time
 
-import nbformat
 import pytest
 import sqlalchemy as sa
 from distributed import Client, LocalCluster
-from notebook_tools import exercises, filled_in, read
+from notebook_tools import exercises, read, write_class
 
 from autograder.course import course_notebooks
 from autograder.grade import grade_paths, main
@@ -28,16 +27,8 @@ pytestmark = pytest.mark.skipif(NO_SANDBOX is not None, reason=f"no sandbox here
 
 @pytest.fixture
 def class_folder(tmp_path):
-    source, learner = read(NOTEBOOK.source), read(NOTEBOOK.release)
-    wrong = [exercise["grade_id"] for exercise in exercises(source)]
-    folder = tmp_path / "class"
-    for index in range(LEARNERS):
-        student = f"learner{index}"
-        (folder / student).mkdir(parents=True)
-        variant = wrong[index] if index % 2 else None  # every other learner gets one wrong
-        nbformat.write(filled_in(learner, source, wrong=variant),
-                       folder / student / NOTEBOOK.filename)
-    return folder
+    write_class(tmp_path / "class", NOTEBOOK, LEARNERS)
+    return tmp_path / "class"
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ import subprocess
 import sys
 import time
 
-import nbformat
 import pytest
 import sqlalchemy as sa
-from notebook_tools import exercises, filled_in, read
+from notebook_tools import write_class
 
 from autograder.course import ROOT, course_notebooks
 from autograder.gradebook import GradeStore
@@ -39,18 +38,9 @@ def recorded(db_url) -> int:
 
 @pytest.fixture
 def class_folder(tmp_path):
-    source, learner = read(NOTEBOOK.source), read(NOTEBOOK.release)
-    wrong = [exercise["grade_id"] for exercise in exercises(source)]
     folder = tmp_path / "class"
-    expected = {}
-    for index in range(LEARNERS):
-        student = f"learner{index}"
-        (folder / student).mkdir(parents=True)
-        variant = wrong[index] if index % 2 else None  # every other learner gets one wrong
-        nbformat.write(filled_in(learner, source, wrong=variant),
-                       folder / student / NOTEBOOK.filename)
-        expected[student] = variant
-    return folder, expected
+    variants = write_class(folder, NOTEBOOK, LEARNERS)
+    return folder, variants
 
 
 def test_killed_run_resumes_without_lost_or_duplicate_grades(class_folder, gradebook_url,
