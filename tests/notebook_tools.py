@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import types
+from collections.abc import Collection
 
 import nbformat
 
@@ -194,19 +195,20 @@ def {name}(*args, **kwargs):
 
 
 def filled_in(learner: nbformat.NotebookNode, source: nbformat.NotebookNode,
-              wrong: str | None = None) -> nbformat.NotebookNode:
+              wrong: str | Collection[str] | None = None) -> nbformat.NotebookNode:
     """The learner notebook with every answer cell filled in with the reference answer.
 
-    If `wrong` names a solution grade_id, that one answer returns wrong values instead
-    (every number it returns is off by one).
+    If `wrong` names a solution grade_id (or several), those answers return wrong values
+    instead (every number they return is off by one).
     """
+    wrong = {wrong} if isinstance(wrong, str) else set(wrong or ())
     answers = solution_cells(source)
     filled = copy.deepcopy(learner)
     for cell in filled.cells:
         if notebook_format.is_solution_cell(cell):
             grade_id = cell.metadata.nbgrader["grade_id"]
             cell.source = without_markers(answers[grade_id].source)
-            if grade_id == wrong:
+            if grade_id in wrong:
                 cell.source += PERTURB.format(name=defined_function(cell.source))
     return filled
 

@@ -1,5 +1,12 @@
 """For every chapter: the reference scores full marks, the untouched learner notebook
-scores 0 and is still graded, and one wrong exercise costs exactly its points."""
+scores 0 and is still graded, and wrong exercises cost exactly their points.
+
+Each chapter's exercises are split in two halves (alternate exercises); one notebook has
+the first half wrong, another the second, so every exercise is graded wrong once and
+right beside wrong neighbours. The wrong-answer catalogue (tests/test_wrong_answers.py)
+tests each exercise against its plausible mistakes; this file tests the sandboxed
+grader's bookkeeping on whole notebooks.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from autograder.course import course_notebooks
 from autograder.grade import grade_paths
 
 NOTEBOOKS = course_notebooks()
+HALVES = 2
 
 
 def write(folder, student, notebook, content):
@@ -19,9 +27,15 @@ def write(folder, student, notebook, content):
     nbformat.write(content, path)
 
 
+def wrong_halves(source) -> dict[str, list[str]]:
+    """learner name -> the grade_ids answered wrong in that learner's notebook."""
+    ids = [exercise["grade_id"] for exercise in exercises(source)]
+    return {f"wrong-half{half}": ids[half::HALVES] for half in range(HALVES)}
+
+
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=[nb.assignment for nb in NOTEBOOKS])
 def graded(request, tmp_path_factory):
-    """Grade the reference, the blank notebook and one wrong variant per exercise."""
+    """Grade the reference, the blank notebook and the two half-wrong notebooks."""
     course_notebook = request.param
     tmp_path = tmp_path_factory.mktemp(course_notebook.assignment)
     grading_area = {"work_dir": tmp_path / "work", "out_dir": tmp_path / "results",
@@ -30,10 +44,8 @@ def graded(request, tmp_path_factory):
     folder = tmp_path / "submissions"
     write(folder, "reference", course_notebook, filled_in(learner, source))
     write(folder, "blank", course_notebook, learner)
-    for exercise in exercises(source):
-        student = f"wrong-{exercise['grade_id']}"
-        write(folder, student, course_notebook,
-              filled_in(learner, source, wrong=exercise["grade_id"]))
+    for student, wrong in wrong_halves(source).items():
+        write(folder, student, course_notebook, filled_in(learner, source, wrong=wrong))
     report = grade_paths([folder], **grading_area)
     return source, {row.student: row for row in report.rows}, report
 
@@ -51,22 +63,26 @@ def test_untouched_learner_notebook_scores_zero_but_is_graded(graded):
     assert rows["blank"].score == 0
 
 
-def test_one_wrong_exercise_loses_its_points_and_no_unrelated_ones(graded):
+def test_wrong_exercises_lose_their_points_and_no_unrelated_ones(graded):
     """A wrong answer loses that exercise's points. Exercises whose reference answer calls
-    the wrong function (directly or not) may lose theirs too; no other exercise may."""
+    a wrong function (directly or not) may lose theirs too; no other exercise may."""
     source, rows, _ = graded
-    points = {exercise["grade_id"]: exercise["points"] for exercise in exercises(source)}
+    found = {exercise["grade_id"]: exercise for exercise in exercises(source)}
+    points = {grade_id: exercise["points"] for grade_id, exercise in found.items()}
     assert rows["reference"].max_score == sum(points.values())
-    for exercise in exercises(source):
-        row = rows[f"wrong-{exercise['grade_id']}"]
+    halves = wrong_halves(source)
+    assert sorted(sum(halves.values(), [])) == sorted(found), "every exercise wrong once"
+    for student, wrong in halves.items():
+        row = rows[student]
         assert row.status == "graded", row.reason
         scored = {outcome.grade_id: outcome.points for outcome in row.verdict.outcomes}
-        may_fail = {f"test_{grade_id}"
-                    for grade_id in dependents(source, exercise["function"])}
-        assert scored[exercise["test_id"]] == 0, (
-            f"a wrong {exercise['function']} should lose its points ({row.exercises})")
+        may_fail = {f"test_{grade_id}" for name in wrong
+                    for grade_id in dependents(source, found[name]["function"])}
+        for name in wrong:
+            assert scored[f"test_{name}"] == 0, (
+                f"a wrong {found[name]['function']} should lose its points ({row.exercises})")
         for test_id, score in scored.items():
-            if test_id != exercise["test_id"] and test_id not in may_fail:
-                assert score == points[test_id.removeprefix("test_")], (
-                    f"a wrong {exercise['function']} should not cost {test_id} "
-                    f"({row.exercises})")
+            grade_id = test_id.removeprefix("test_")
+            if grade_id not in wrong and test_id not in may_fail:
+                assert score == points[grade_id], (
+                    f"wrong answers to {wrong} should not cost {test_id} ({row.exercises})")
