@@ -79,10 +79,14 @@ def visit(browser, server):
             external.append(route.request.url)
             route.abort()
 
-    def open_page(path: str, width: int = 1280):
+    def open_page(path: str, width: int = 1280, settle: bool = True):
+        """Open `path`; with `settle`, run its scripts and wait for MathJax and every
+        image. Without, the page is read as served, scripts off (for tests that read only
+        its links: a chapter's scripts take seconds on a busy machine)."""
         if current:
             current["context"].close()
-        context = browser.new_context(viewport={"width": width, "height": 900})
+        context = browser.new_context(viewport={"width": width, "height": 900},
+                                      java_script_enabled=settle)
         context.route("**/*", guard)
         page = context.new_page()
         page.on("console", lambda msg: msg.type == "error" and errors.append(
@@ -92,7 +96,9 @@ def visit(browser, server):
             f"HTTP {response.status}: {response.url}"))
         current.update(context=context, page=page)
         open_page.page = page
-        page.goto(urljoin(server, path), wait_until="load")
+        page.goto(urljoin(server, path), wait_until="load" if settle else "domcontentloaded")
+        if not settle:
+            return page
         page.evaluate("""async () => {
             if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
             for (const img of document.images) img.loading = 'eager';
@@ -180,15 +186,17 @@ def test_every_page_renders_offline_with_math_images_and_working_links(
 def test_previous_and_next_walk_the_chapters_in_toc_order(visit, server):
     expected = toc_pages()
     forward = [expected[0]]
-    page = visit(expected[0])
+    page = visit(expected[0], settle=False)
     while page.locator("a.right-next").count():
-        page = visit(urlsplit(page.locator("a.right-next").first.evaluate("a => a.href")).path)
+        page = visit(urlsplit(page.locator("a.right-next").first.evaluate("a => a.href")).path,
+                     settle=False)
         forward.append(urlsplit(page.url).path.lstrip("/"))
         assert len(forward) <= len(expected), f"next goes past the last page: {forward}"
     assert forward == expected
     backward = [forward[-1]]
     while page.locator("a.left-prev").count():
-        page = visit(urlsplit(page.locator("a.left-prev").first.evaluate("a => a.href")).path)
+        page = visit(urlsplit(page.locator("a.left-prev").first.evaluate("a => a.href")).path,
+                     settle=False)
         backward.append(urlsplit(page.url).path.lstrip("/"))
         assert len(backward) <= len(expected), f"previous goes past the first: {backward}"
     assert backward == expected[::-1]
@@ -206,7 +214,7 @@ def test_search_finds_a_chapter_3_term(visit):
 
 def test_download_button_gives_the_learner_notebook(visit, server):
     for notebook in course_notebooks():
-        page = visit(f"chapters/{notebook.assignment}/{notebook.name}.html")
+        page = visit(f"chapters/{notebook.assignment}/{notebook.name}.html", settle=False)
         hrefs = [href for href in page.evaluate(
             "() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
             if href.startswith(server) and urlsplit(href).path.endswith(".ipynb")]
