@@ -17,10 +17,37 @@ def pytest_generate_tests(metafunc):
                              ids=[notebook.assignment for notebook in NOTEBOOKS])
 
 
+# Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), tests run in groups:
+# every module, and every notebook nbval runs, stays whole on one worker (they share
+# module fixtures, a kernel); the modules that start sandboxed notebooks run one after
+# another on one worker, since their sandboxes use the same user ids (and so share
+# process limits) and their time limits assume the grader has the machine's cores; the
+# modules that use the built website share one build.
+SANDBOX_MODULES = {"test_adversarial", "test_adversarial_tensorflow", "test_check_command",
+                   "test_distributed", "test_grade_command", "test_grading_roundtrip",
+                   "test_resume", "test_zygote"}
+SITE_MODULES = {"test_browser", "test_instructor_site", "test_launch_routes", "test_site"}
+
+
+def xdist_group(item) -> str:
+    """The group `item` runs in under pytest-xdist's loadgroup scheduling."""
+    path = item.path
+    if path.suffix == ".ipynb":
+        return f"notebook:{path.parent.name}"
+    if path.stem in SANDBOX_MODULES:
+        return "sandbox"
+    if path.stem in SITE_MODULES:
+        return "site"
+    return f"module:{path.stem}"
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Mark every test that needs the PostgreSQL server `postgres` (`make test-fast`
-    deselects them): those using the fixture, and the postgresql case of gradebook_url."""
+    deselects them): those using the fixture, and the postgresql case of gradebook_url.
+    Put every test in its xdist group (see SANDBOX_MODULES)."""
     for item in items:
+        item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "postgres" in getattr(item, "fixturenames", ()) or (
                 params.get("gradebook_url") == "postgresql"):
