@@ -6,6 +6,7 @@ for the next."""
 from __future__ import annotations
 
 import ast
+import os
 import time
 from pathlib import Path
 
@@ -125,3 +126,13 @@ def test_a_checkout_under_tmp_is_still_seen_by_forked_notebooks(tmp_path, monkey
     assert found["marker"] == "still here"
     assert found["writable"] is False, "a folder bound from the host must stay read-only"
     assert not (host / "written.txt").exists()
+
+
+def test_sandboxed_modules_share_one_xdist_group(request):
+    """`make test` runs under pytest-xdist; the modules that grade in sandboxes must run
+    one after another on one worker (tests/conftest.py), never beside each other."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        pytest.skip("not running under pytest-xdist")
+    assert request.config.getvalue("dist") == "loadgroup" or request.config.getvalue(
+        "loadgroup"), "make test should use --dist loadgroup"
+    assert request.node.nodeid.endswith("@sandbox"), request.node.nodeid
