@@ -5,8 +5,16 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 from autograder.course import course_notebooks
+
+# Property tests draw the same examples on every run (derandomized: a red CI run can be
+# rerun and read), and keep no example database on disk. A fresh random search:
+# `pytest --hypothesis-profile explore`.
+settings.register_profile("course", derandomize=True, database=None)
+settings.register_profile("explore", database=None)
+settings.load_profile("course")
 
 NOTEBOOKS = course_notebooks()
 

@@ -50,6 +50,8 @@ def test_check_gradient_passes_a_right_gradient_and_fails_a_wrong_one(x):
     assert ref.check_gradient(f, lambda v: np.exp(v) + 2 * v**2, x + 3.5) > 1e-2
 
 
+# ||a - n|| and ||a|| + ||n|| are each rounded, so "between 0 and 1" holds up to this.
+ROUNDING = 4 * np.finfo(np.float64).eps
 # Entries of size 1e-6 to 3 (or 0), so that scaling by 1e+-30 neither underflows nor overflows.
 moderate = st.one_of(st.just(0.0), st.floats(1e-6, 3), st.floats(-3, -1e-6))
 finite_pairs = array_shapes(min_dims=1, max_dims=3, max_side=5).flatmap(
@@ -62,10 +64,17 @@ finite_pairs = array_shapes(min_dims=1, max_dims=3, max_side=5).flatmap(
 def test_relative_error_is_symmetric_scale_free_and_between_0_and_1(pair, factor):
     a, b = pair
     err = ref.relative_error(a, b)
-    assert 0.0 <= err <= 1.0
+    assert 0.0 <= err <= 1.0 + ROUNDING
     assert err == ref.relative_error(b, a)
     assert abs(ref.relative_error(factor * a, factor * b) - err) <= 1e-12 + 1e-9 * err
     assert (err == 0.0) == np.array_equal(a, b)
+
+
+def test_opposite_arrays_give_one_up_to_a_rounding_error():
+    """The chapter's example: exactly 1 in exact arithmetic, 1 + 2.2e-16 in float64."""
+    err = ref.relative_error(np.array([1.0, 1.0]), np.array([-3.0, -3.0]))
+    assert err == 1.0 + np.finfo(np.float64).eps
+    assert abs(ref.relative_error(np.array([2.0, -1.0]), np.array([-2.0, 1.0])) - 1.0) <= ROUNDING
 
 
 def test_relative_error_known_values():
