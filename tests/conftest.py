@@ -28,9 +28,9 @@ def pytest_generate_tests(metafunc):
 # Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), tests run in groups:
 # every module, and every notebook nbval runs, stays whole on one worker (they share
 # module fixtures, a kernel); the modules that start sandboxed notebooks run one after
-# another on one worker, since their sandboxes use the same user ids (and so share
-# process limits) and their time limits assume the grader has the machine's cores; the
-# modules that use the built website share one build.
+# another on one worker, since their time limits assume the grader has the machine's
+# cores (and the check's sandbox always uses one user id, CHECK_UID, whose process limit
+# two checks at once would share); the modules that use the built website share one build.
 SANDBOX_MODULES = {"test_adversarial", "test_adversarial_tensorflow", "test_check_command",
                    "test_distributed", "test_grade_command", "test_grading_roundtrip",
                    "test_resume", "test_zygote"}

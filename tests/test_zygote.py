@@ -133,6 +133,5 @@ def test_sandboxed_modules_share_one_xdist_group(request):
     one after another on one worker (tests/conftest.py), never beside each other."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
         pytest.skip("not running under pytest-xdist")
-    assert request.config.getvalue("dist") == "loadgroup" or request.config.getvalue(
-        "loadgroup"), "make test should use --dist loadgroup"
+    assert request.config.getvalue("loadgroup"), "make test should use --dist loadgroup"
     assert request.node.nodeid.endswith("@sandbox"), request.node.nodeid
