@@ -58,7 +58,9 @@ from dlbook import notebook_format
 NOTEBOOK = course_notebooks()[0]
 assert NOTEBOOK.assignment == "01_neuron", NOTEBOOK
 LIMITS = {"budget_s": 30.0, "call_s": 5.0}
-BATCH_LIMIT_S = 150  # the whole main batch, hangs and bombs included
+# The whole main batch, hangs and bombs included: a bound that catches a hung grader, not a
+# speed target. 150 s was exceeded (153 s) with the other xdist worker busy beside it.
+BATCH_LIMIT_S = 300
 PROBE_LIMIT_S = 90  # one batch of the side process (a case graded in a batch of its own)
 PROBE_FIRST_UID = 70000  # its sandboxes must not share user ids (and so process limits)
 FULL = 10.0
