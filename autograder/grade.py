@@ -45,6 +45,7 @@ from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 
 from autograder import feedback
+from autograder.confine import UidLease
 from autograder.course import (
     AUTOGRADER_DIR,
     ROOT,
@@ -140,15 +141,19 @@ _slots_used: set[int] = set()
 @contextlib.contextmanager
 def _uid_slot() -> Iterator[int]:
     """A user id for one sandbox, not shared with any other notebook graded at the same
-    time on this machine: from the process id (pool processes, Dask workers) and a slot
-    per thread (a Dask worker with several threads). Separate ids keep one learner's
-    processes from counting against another's process limit."""
+    time on this machine: a lock file per id (`confine.UidLease`), tried first at the id
+    from the process id (pool processes, Dask workers) and a slot per thread (a Dask
+    worker with several threads), so that a process keeps its ids from one notebook to
+    the next. Separate ids keep one learner's processes from counting against another's
+    process limit."""
     with _slots_lock:
         slot = min(set(range(SLOTS_PER_PROCESS)) - _slots_used)
         _slots_used.add(slot)
     try:
         buckets = UID_RANGE // SLOTS_PER_PROCESS
-        yield FIRST_UID + (os.getpid() % buckets) * SLOTS_PER_PROCESS + slot
+        preferred = FIRST_UID + (os.getpid() % buckets) * SLOTS_PER_PROCESS + slot
+        with UidLease(FIRST_UID, UID_RANGE, preferred) as lease:
+            yield lease.uid
     finally:
         with _slots_lock:
             _slots_used.discard(slot)

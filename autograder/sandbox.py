@@ -27,6 +27,7 @@ import json
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -40,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import protocol
+from autograder import confine, protocol
 from dlbook.devices import TENSORFLOW_QUIET
 
 HERE = Path(__file__).resolve().parent
@@ -83,6 +84,7 @@ class Limits:
     processes: int = 64
     file_bytes: int = 64 * 2**20
     scratch_bytes: int = 64 * 2**20
+    open_files: int = 1024  # also bounds the kernel memory held by sockets and pipes
 
     @classmethod
     def from_settings(cls, settings: dict) -> Limits:
@@ -170,9 +172,18 @@ def _stash_hidden_binds(argv: list[str], made: set[Path]) -> list[list[str]]:
     return pairs
 
 
-def command(spec: SandboxSpec, zygote: bool = False) -> list[str]:
+def seccomp_program() -> bytes | None:
+    """The seccomp filter of every notebook here (`autograder.confine`): memfd_create and
+    System V shared memory are refused too where no memory cgroup counts them."""
+    return confine.seccomp_program(refuse_uncounted=confine.memory_mechanism() == "none")
+
+
+def command(spec: SandboxSpec, zygote: bool = False,
+            seccomp_fd: int | None = None) -> list[str]:
     """The command line that starts a worker under `spec` (or, with `zygote`, the
-    zygote that notebooks under `spec` are forked from: see `autograder.zygote`)."""
+    zygote that notebooks under `spec` are forked from: see `autograder.zygote`), with
+    the seccomp filter read from `seccomp_fd` (not for the zygote: it installs it in
+    each notebook it starts)."""
     limits = spec.limits
     env = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/scratch",
@@ -211,14 +222,18 @@ def command(spec: SandboxSpec, zygote: bool = False) -> list[str]:
     if zygote:
         argv += ["--setenv", "DLBOOK_PRELOAD", json.dumps(list(spec.preload))]
         argv += ["--setenv", "DLBOOK_REBIND", json.dumps(_stash_hidden_binds(argv, made))]
+        argv += ["--setenv", "DLBOOK_SECCOMP", (seccomp_program() or b"").hex()]
         for capability in ZYGOTE_CAPABILITIES:
             argv += ["--cap-add", capability]
         return [*argv, "--chdir", "/scratch", "--", sys.executable, "-s",
                 "/opt/grader/zygote.py"]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     argv += ["--chdir", "/scratch", "--",
              "setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
              "prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}",
              f"--fsize={limits.file_bytes}", f"--cpu={int(limits.budget_s) + 5}",
+             f"--nofile={limits.open_files}",
              "--core=0", "--",
              sys.executable, "-s", "/opt/grader/worker.py"]
     return argv
@@ -230,7 +245,13 @@ class LearnerProcess:
     def __init__(self, spec: SandboxSpec, cells: list[str], deadline: float) -> None:
         self.spec, self.deadline = spec, deadline
         self.progress = -1
-        self.process = _spawn(spec)
+        self.cgroup = _cgroup_for(spec)
+        try:
+            self.process = _spawn(spec, self.cgroup)
+        except BaseException:
+            if self.cgroup is not None:
+                self.cgroup.remove()
+            raise
         self._callbacks: dict[int, object] = {}
         try:
             protocol.send(self.process.stdin, {"cells": cells,
@@ -260,10 +281,23 @@ class LearnerProcess:
             raise LearnerCrash("ran out of time") from None
         except EOFError:
             code = self.process.wait()
-            raise LearnerCrash(_exit_reason(code)) from None
+            reason = self._memory_reason() or _exit_reason(code)
+            self._release_cgroup()
+            raise LearnerCrash(reason) from None
         except protocol.ProtocolError as error:
             self.stop()
             raise LearnerCrash(f"sent something the grader cannot accept ({error})") from None
+
+    def _memory_reason(self) -> str | None:
+        """Why the notebook died, if the kernel killed it at its memory cgroup's limit."""
+        if self.cgroup is not None and self.cgroup.oom_kills():
+            return self.cgroup.limit_reason()
+        return None
+
+    def _release_cgroup(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -341,6 +375,7 @@ class LearnerProcess:
             except ProcessLookupError:
                 pass
         self.process.wait()
+        self._release_cgroup()
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -394,9 +429,13 @@ class Zygote:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def spawn(self, spec: SandboxSpec) -> ZygoteChild:
-        """A new notebook process: fresh namespaces, `spec`'s user id and limits."""
+    def spawn(self, spec: SandboxSpec,
+              cgroup: confine.NotebookCgroup | None = None) -> ZygoteChild:
+        """A new notebook process: fresh namespaces, `spec`'s user id and limits, in
+        `cgroup` (its init joins it through the cgroup.procs descriptors sent along)."""
         limits = spec.limits
+        joins = [os.open(path, os.O_WRONLY | os.O_CLOEXEC) for path in
+                 (cgroup.procs if cgroup is not None else [])]
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
         self.next_id += 1
@@ -406,15 +445,16 @@ class Zygote:
                                      "processes": limits.processes,
                                      "file_bytes": limits.file_bytes,
                                      "cpu_s": int(limits.budget_s) + 5,
+                                     "open_files": limits.open_files,
                                      "scratch_bytes": limits.scratch_bytes}},
-                         (request_read, reply_write))
+                         (request_read, reply_write, *joins))
         except ZygoteError:
             for fd in (request_write, reply_read):
                 os.close(fd)
             raise
         finally:
-            os.close(request_read)
-            os.close(reply_write)
+            for fd in (request_read, reply_write, *joins):
+                os.close(fd)
         return ZygoteChild(self, self.next_id, os.fdopen(request_write, "wb", buffering=0),
                            os.fdopen(reply_read, "rb", buffering=0))
 
@@ -498,21 +538,56 @@ def warm_up(spec: SandboxSpec) -> None:
             pass
 
 
-def _spawn(spec: SandboxSpec):
-    """Start a worker for `spec`: forked from this process's zygote for the same sandbox
-    when it can be (see `autograder.zygote`), else as a new sandboxed process."""
+def _cgroup_for(spec: SandboxSpec) -> confine.NotebookCgroup | None:
+    """A memory (and process) cgroup for a sandboxed notebook, where cgroups can be made
+    here (else None: see `confine.cgroup_parents` and `seccomp_program`)."""
+    if not spec.isolate or confine.memory_mechanism() == "none":
+        return None
+    global _cgroups_made
+    with _cgroup_lock:
+        _cgroups_made += 1
+        name = f"{spec.uid}-{os.getpid()}-{_cgroups_made}"
+    return confine.NotebookCgroup(name, spec.limits.memory_bytes, spec.limits.processes)
+
+
+_cgroup_lock = threading.Lock()
+_cgroups_made = 0
+
+
+def _spawn(spec: SandboxSpec, cgroup: confine.NotebookCgroup | None = None):
+    """Start a worker for `spec` in `cgroup`: forked from this process's zygote for the
+    same sandbox when it can be (see `autograder.zygote`), else as a new sandboxed
+    process."""
     if spec.isolate and spec.fork_server:
         key = _zygote_key(spec)
         try:
-            return _zygote_for(spec).spawn(spec)
+            return _zygote_for(spec).spawn(spec, cgroup)
         except (ZygoteError, OSError, ValueError):
             with _zygotes_lock:
                 stale = _zygotes.pop(key, None)
             if stale is not None:
                 stale.close()
-    # Unbuffered, so that select() on the pipe sees every byte not yet read.
-    return subprocess.Popen(command(spec), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True, bufsize=0)
+    if not spec.isolate:
+        # Unbuffered, so that select() on the pipe sees every byte not yet read.
+        return subprocess.Popen(command(spec), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True, bufsize=0)
+    program = seccomp_program()
+    seccomp_read = None
+    if program:
+        seccomp_read, seccomp_write = os.pipe()  # the filter is far smaller than a pipe
+        os.write(seccomp_write, program)
+        os.close(seccomp_write)
+    argv = command(spec, seccomp_fd=seccomp_read)
+    if cgroup is not None:  # join the cgroups first: bwrap and all it starts are in them
+        joins = "; ".join(f"echo 0 > {shlex.quote(path)} || exit 125" for path in cgroup.procs)
+        argv = ["/bin/sh", "-c", f'{joins}; exec "$@"', "sh", *argv]
+    try:
+        return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True, bufsize=0,
+                                pass_fds=() if seccomp_read is None else (seccomp_read,))
+    finally:
+        if seccomp_read is not None:
+            os.close(seccomp_read)
 
 
 class _DeadlineReader:

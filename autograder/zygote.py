@@ -44,6 +44,21 @@ PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
 LIBC = ctypes.CDLL(None, use_errno=True)
 # [stash, target] pairs from the sandbox: binds under /tmp or /scratch (autograder.sandbox).
 REBIND = json.loads(os.environ.pop("DLBOOK_REBIND", "[]"))
+# The notebook's seccomp filter (`autograder.confine`), struct sock_filter[] in hex.
+SECCOMP = bytes.fromhex(os.environ.pop("DLBOOK_SECCOMP", ""))
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _install_seccomp(program: bytes) -> None:
+    """Confine this process and all it starts to `program` (needs no_new_privs)."""
+    code = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.cast(code, ctypes.c_void_p))
+    _check(LIBC.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0),
+           "seccomp")
 
 
 def _check(result: int, what: str) -> None:
@@ -74,6 +89,9 @@ def _init(request: dict, requests_fd: int, replies_fd: int) -> None:
     wait for it (reaping orphans); exit with its status (128 + signal if one ended it).
     When this process ends, the kernel kills everything left in the namespace."""
     limits = request["limits"]
+    for fd in request.get("cgroup_fds", ()):  # join the notebook's cgroups ("0": this one)
+        os.write(fd, b"0")
+        os.close(fd)
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
     _mount("tmpfs", "/scratch", "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={int(limits['scratch_bytes'])},mode=0777")
@@ -114,6 +132,7 @@ def _notebook(request: dict, requests_fd: int, replies_fd: int) -> None:
                         (resource.RLIMIT_NPROC, limits["processes"]),
                         (resource.RLIMIT_FSIZE, limits["file_bytes"]),
                         (resource.RLIMIT_CPU, limits["cpu_s"]),
+                        (resource.RLIMIT_NOFILE, limits.get("open_files", 1024)),
                         (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(kind, (int(value), int(value)))
     os.setgroups([])
@@ -128,6 +147,8 @@ def _notebook(request: dict, requests_fd: int, replies_fd: int) -> None:
             os._exit(125)
     os.chdir("/scratch")
     os.environ["HOME"] = "/scratch"
+    if SECCOMP:
+        _install_seccomp(SECCOMP)
     import worker  # noqa: PLC0415 - preloaded in the zygote; runs the learner's cells
 
     worker.Session(*worker._silence_output()).serve()
@@ -149,8 +170,8 @@ def _holder(request: dict, requests_fd: int, replies_fd: int, report_fd: int) ->
             _init(request, requests_fd, replies_fd)
         except BaseException:  # noqa: BLE001
             os._exit(126)
-    os.close(requests_fd)
-    os.close(replies_fd)
+    for fd in (requests_fd, replies_fd, *request.get("cgroup_fds", ())):
+        os.close(fd)
     os.write(report_fd, f"{pid}\n".encode())
     os.close(report_fd)
     _, status = os.waitpid(pid, 0)
@@ -164,7 +185,7 @@ class Zygote:
         self.status: dict[int, int] = {}
 
     def start(self, request: dict, fds: list[int]) -> dict:
-        requests_fd, replies_fd = fds
+        requests_fd, replies_fd, *request["cgroup_fds"] = fds
         report_read, report_write = os.pipe()
         holder = os.fork()
         if holder == 0:
@@ -174,9 +195,8 @@ class Zygote:
                 _holder(request, requests_fd, replies_fd, report_write)
             finally:
                 os._exit(126)
-        os.close(report_write)
-        os.close(requests_fd)
-        os.close(replies_fd)
+        for fd in (report_write, requests_fd, replies_fd, *request["cgroup_fds"]):
+            os.close(fd)
         with os.fdopen(report_read) as report:
             line = report.readline().strip()
         if not line:
@@ -231,7 +251,7 @@ class Zygote:
 
     def serve(self) -> None:
         while True:
-            message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 2)
+            message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 4)
             if not message:
                 return
             try:
