@@ -23,21 +23,15 @@ feedback, resuming) is the same.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import dataclasses
 import datetime
-import functools
 import hashlib
 import itertools
-import multiprocessing
 import os
-import re
 import sys
-import threading
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,38 +39,23 @@ from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 
 from autograder import feedback
-from autograder.confine import UidLease
-from autograder.course import (
-    AUTOGRADER_DIR,
-    ROOT,
-    SOLUTIONS_DIR,
-    CourseConfigError,
-    Notebook,
-    load_config,
-)
+from autograder.course import AUTOGRADER_DIR, CourseConfigError, Notebook, load_config
+from autograder.dask_jobs import ClusterError, run_on_cluster
 from autograder.gradebook import GradeStore
 from autograder.intake import Intake, Problem, Submission, read_submitted
-from autograder.judge import Assignment, Judge, load_assignment
+from autograder.jobs import Job, Outcome, Prepared, run_locally
+from autograder.judge import Assignment, load_assignment
 from autograder.results import CSV_COLUMNS, Row, Verdict
-from autograder.sandbox import Limits, SandboxSpec, bwrap_available
+from autograder.sandbox import Limits, bwrap_available
 from dlbook.devices import quiet_tensorflow
-from dlbook.notebook_format import parse_notebook
 
-TENSORFLOW_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
+__all__ = ["CSV_COLUMNS", "ClusterError", "Grader", "Report", "Row", "grade_paths", "main"]
 
-__all__ = ["CSV_COLUMNS", "Grader", "Report", "Row", "grade_paths", "main"]
-
-FIRST_UID, UID_RANGE = 60000, 5000
-SLOTS_PER_PROCESS = 8  # notebooks one process may grade at once (Dask worker threads)
 quiet_tensorflow()  # chapter 8's tests import TensorFlow here, in the trusted process
 
 
 class ChapterError(RuntimeError):
     """A chapter could not be prepared for grading (its notebooks are not graded)."""
-
-
-class ClusterError(RuntimeError):
-    """The Dask cluster cannot grade (no workers, no sandbox, a different checkout)."""
 
 
 @dataclass
@@ -91,98 +70,6 @@ class Report:
     def failed(self) -> list[str]:
         return [problem.label for problem in self.problems] + [
             row.label for row in self.rows if row.status != "graded"]
-
-
-@dataclass
-class Prepared:
-    """A chapter ready to grade: the judge's view of it and its limits."""
-
-    assignment: Assignment
-    limits: Limits
-
-
-@dataclass
-class Job:
-    """One notebook to grade."""
-
-    submission: Submission
-    digest: str
-    prepared: Prepared
-    content: bytes
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def course_fingerprint(chapters: tuple[str, ...] = ()) -> str:
-    """A digest of the grader's code and the instructor notebooks of `chapters` (those
-    a chapter's grading mounts in the sandbox): a Dask worker must hold the same as the
-    command that sends it notebooks."""
-    paths = sorted([*(ROOT / "autograder").glob("*.py"), *(ROOT / "dlbook").glob("*.py"),
-                    *(path for chapter in chapters
-                      for path in (SOLUTIONS_DIR / chapter).glob("*.ipynb"))])
-    return _fingerprint(tuple((path, path.stat().st_mtime_ns, path.stat().st_size)
-                              for path in paths))
-
-
-@functools.lru_cache(maxsize=4)
-def _fingerprint(files: tuple) -> str:
-    digest = hashlib.sha256()
-    for path, _, _ in files:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-_slots_lock = threading.Lock()
-_slots_used: set[int] = set()
-
-
-@contextlib.contextmanager
-def _uid_slot() -> Iterator[int]:
-    """A user id for one sandbox, not shared with any other notebook graded at the same
-    time on this machine: a lock file per id (`confine.UidLease`), tried first at the id
-    from the process id (pool processes, Dask workers) and a slot per thread (a Dask
-    worker with several threads), so that a process keeps its ids from one notebook to
-    the next. Separate ids keep one learner's processes from counting against another's
-    process limit."""
-    with _slots_lock:
-        slot = min(set(range(SLOTS_PER_PROCESS)) - _slots_used)
-        _slots_used.add(slot)
-    try:
-        buckets = UID_RANGE // SLOTS_PER_PROCESS
-        preferred = FIRST_UID + (os.getpid() % buckets) * SLOTS_PER_PROCESS + slot
-        with UidLease(FIRST_UID, UID_RANGE, preferred) as lease:
-            yield lease.uid
-    finally:
-        with _slots_lock:
-            _slots_used.discard(slot)
-
-
-def _judge_one(assignment: Assignment, isolate: bool, limits: Limits, content: bytes,
-               fingerprint: str | None = None) -> Verdict:
-    """Grade one notebook, given as the file's bytes (runs in a pool process or on a Dask
-    worker, with a user id of its own)."""
-    if fingerprint is not None and fingerprint != course_fingerprint(
-            tuple(assignment.chapters)):
-        raise ClusterError("this worker's course checkout differs from the grading "
-                           f"command's (autograder/, dlbook/ or solutions/ of "
-                           f"{', '.join(assignment.chapters) or 'no chapter'})")
-    notebook = parse_notebook(content)
-    with _uid_slot() as uid:
-        chapters = {name: SOLUTIONS_DIR / name for name in assignment.chapters}
-        spec = SandboxSpec(uid=uid, chapters=chapters, isolate=isolate, limits=limits)
-        return Judge(assignment, spec).judge(notebook)
-
-
-def worker_problem(isolate: bool, fingerprint: str) -> str | None:
-    """Why this machine (a Dask worker) cannot grade, or None (run on each worker)."""
-    if isolate and (reason := bwrap_available()):
-        return f"cannot sandbox learner code: {reason}"
-    if fingerprint != course_fingerprint():
-        return (f"its course checkout ({ROOT}) differs from the grading command's "
-                "(autograder/ or dlbook/); update it")
-    return None
 
 
 def _failure(error: BaseException) -> str:
@@ -322,82 +209,18 @@ class Grader:
             else:
                 yield Job(submission, digest, prepared, content)
 
-    def _run(self, jobs: Iterator[Job]) -> Iterator[tuple[Job, Verdict | None,
-                                                         BaseException | None]]:
-        """Grade each job; yield (job, verdict, None) or (job, None, error) as they end."""
+    def _run(self, jobs: Iterator[Job]) -> Iterator[Outcome]:
+        """Grade each job, in local processes (`autograder.jobs`) or on a Dask cluster
+        (`autograder.dask_jobs`); yield (job, verdict, None) or (job, None, error) as
+        they end."""
         first = next(jobs, None)
         if first is None:
             return
         jobs = itertools.chain([first], jobs)
         if self.scheduler:
-            yield from self._run_on_cluster(jobs)
-            return
-        # Processes are started as jobs arrive, up to `self.jobs` per pool. A chapter that
-        # imports TensorFlow is judged in processes started afresh (forkserver): its course
-        # checks run TensorFlow graphs in the trusted process, and TensorFlow's thread pools
-        # do not survive a fork of a process that has already used them.
-        pools: dict[str, ProcessPoolExecutor] = {}
-
-        def pool_for(job: Job) -> ProcessPoolExecutor:
-            method = "forkserver" if TENSORFLOW_IMPORT.search(job.prepared.assignment.setup) \
-                else "fork"
-            if method not in pools:
-                pools[method] = ProcessPoolExecutor(
-                    max_workers=self.jobs, mp_context=multiprocessing.get_context(method))
-            return pools[method]
-
-        try:
-            futures = {pool_for(job).submit(_judge_one, job.prepared.assignment, self.isolate,
-                                            job.prepared.limits, job.content): job
-                       for job in jobs}
-            for future in as_completed(futures):
-                try:
-                    yield futures[future], future.result(), None
-                except Exception as error:
-                    yield futures[future], None, error
-        finally:
-            for pool in pools.values():
-                pool.shutdown(wait=True)
-
-    def _run_on_cluster(self, jobs: Iterator[Job]) -> Iterator[tuple[Job, Verdict | None,
-                                                                    BaseException | None]]:
-        """Grade on the workers of the Dask scheduler at `self.scheduler`.
-
-        A worker that dies mid-notebook (its sandbox dies with it) has its notebooks
-        graded again by another worker; results come back here and are saved once.
-        """
-        from distributed import Client
-        from distributed import as_completed as completed
-
-        fingerprint = course_fingerprint()
-        try:
-            client = Client(self.scheduler, timeout="20s")
-            client.wait_for_workers(1, timeout=120)
-        except (OSError, TimeoutError) as error:
-            raise ClusterError(f"cannot grade on the Dask scheduler {self.scheduler}: "
-                               f"{error}") from None
-        with client:
-            refusals = {address: reason for address, reason in client.run(
-                worker_problem, self.isolate, fingerprint).items() if reason}
-            if refusals:
-                raise ClusterError("; ".join(f"worker {address}: {reason}"
-                                             for address, reason in sorted(refusals.items())))
-            futures = {}
-            for job in jobs:
-                submission, assignment = job.submission, job.prepared.assignment
-                key = (f"grade-{submission.student}-{submission.notebook.assignment}-"
-                       f"{submission.notebook.name}-{job.digest[:16]}")
-                future = client.submit(_judge_one, assignment, self.isolate,
-                                       job.prepared.limits, job.content,
-                                       course_fingerprint(tuple(assignment.chapters)),
-                                       key=key, pure=False)
-                futures[future] = job
-            for future in completed(futures):
-                try:
-                    yield futures[future], future.result(), None
-                except Exception as error:
-                    yield futures[future], None, error
-                future.release()
+            yield from run_on_cluster(self.scheduler, jobs, self.isolate)
+        else:
+            yield from run_locally(jobs, self.jobs, self.isolate)
 
     @staticmethod
     def _not_graded(submission: Submission, reason: str) -> Row:
@@ -541,4 +364,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The module's own copy, not `__main__`'s: what the run sends to pool processes and
+    # Dask workers must name functions they can import.
+    from autograder.grade import main as grade_main
+
+    sys.exit(grade_main())

@@ -10,17 +10,23 @@ returning objects with forged comparison methods: only the values count.
 
 A test cell passes when it raises nothing and writes nothing to stderr (as in
 nbgrader). Messages of failed visible tests are shown in full; a failed hidden test
-shows only its description, never its code or reference values.
+shows only its description, never its code or reference values. Several judges may run
+at once in one process (a Dask worker with several threads): what a test writes or warns
+is charged to that test's thread only (`test_output`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import io
 import re
+import sys
+import threading
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,6 +167,84 @@ def _describe(error: BaseException, hidden: bool, label: str) -> str:
     return f"{label}: a hidden test failed: your code raised {kind}."
 
 
+class _ThreadStream:
+    """`sys.stdout` or `sys.stderr` while tests run: a thread inside `test_output` writes
+    to its own buffer, every other thread to the stream this one replaced."""
+
+    def __init__(self, name: str, fallback) -> None:
+        self._name, self._fallback = name, fallback
+
+    def _target(self):
+        target = getattr(_test_output, self._name, None)
+        return self._fallback if target is None else target
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def writelines(self, lines) -> None:
+        self._target().writelines(lines)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._target(), name)
+
+
+_test_output = threading.local()  # .stdout, .stderr: the buffers of this thread's test
+_output_lock = threading.Lock()
+_output_users = 0
+_output_saved: tuple | None = None
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings raised while tests run go to the stderr of the thread that raised them
+    (whatever the host process did with `warnings`: pytest records them, for one)."""
+    (file or sys.stderr).write(warnings.formatwarning(message, category, filename, lineno,
+                                                      line))
+
+
+@contextlib.contextmanager
+def test_output(out: io.StringIO, err: io.StringIO) -> Iterator[None]:
+    """Send this thread's stdout, stderr and warnings to `out` and `err`, and no other
+    thread's: the process-wide parts (`sys.stdout`, `sys.stderr`, the warning filters)
+    are set while any thread is inside and put back when the last one leaves. Every
+    warning is shown (except ResourceWarning: the grader's own unclosed files, found by
+    the garbage collector in whatever thread it runs), and so are errors in `__del__`
+    methods, on the real stderr."""
+    global _output_users, _output_saved
+    with _output_lock:
+        if _output_users == 0:
+            caught = warnings.catch_warnings()
+            caught.__enter__()
+            warnings.simplefilter("always")
+            warnings.simplefilter("ignore", ResourceWarning)
+            warnings.showwarning = _show_warning
+            _output_saved = (sys.stdout, sys.stderr, sys.unraisablehook, caught)
+            sys.unraisablehook = functools.partial(_report_unraisable, sys.stderr)
+            sys.stdout = _ThreadStream("stdout", sys.stdout)
+            sys.stderr = _ThreadStream("stderr", sys.stderr)
+        _output_users += 1
+    _test_output.stdout, _test_output.stderr = out, err
+    try:
+        yield
+    finally:
+        _test_output.stdout = _test_output.stderr = None
+        with _output_lock:
+            _output_users -= 1
+            if _output_users == 0:
+                stdout, stderr, hook, caught = _output_saved
+                sys.stdout, sys.stderr, sys.unraisablehook = stdout, stderr, hook
+                caught.__exit__(None, None, None)
+                _output_saved = None
+
+
+def _report_unraisable(stream, unraisable) -> None:
+    """`sys.unraisablehook` while tests run: to the real stderr, not a test's."""
+    stream.write(f"{unraisable.err_msg or 'Exception ignored in'}: {unraisable.object!r}: "
+                 f"{type(unraisable.exc_value).__name__}: {unraisable.exc_value}\n")
+
+
 class Proxy:
     """Stands in for a learner function in the trusted test code."""
 
@@ -214,10 +298,7 @@ class Judge:
         """Run trusted test code; return its error, 'stderr: ...' text, or None."""
         err = io.StringIO()
         try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err), \
-                    warnings.catch_warnings():
-                warnings.simplefilter("always")
-                warnings.simplefilter("ignore", ResourceWarning)  # the grader's own, not theirs
+            with test_output(io.StringIO(), err):
                 exec(compile(code, f"<{self.assignment.name} tests>", "exec"), namespace)
         except Exception as error:  # the learner's failure, as seen by the tests
             return error

@@ -402,6 +402,11 @@ class Zygote:
         self.socket.settimeout(120)  # imports on a busy machine
         self.replies = ours.makefile("rb")
         self.next_id = 0
+        # Shared by the threads of a grading process (a Dask worker with several): one
+        # request and its reply at a time; `users` counts the notebooks it has running
+        # or is starting, and a zygote in use is never closed to make room for another.
+        self.lock = threading.RLock()
+        self.users = 0
         if not self._reply().get("ready"):
             self.close()
             raise ZygoteError("the zygote did not start")
@@ -417,11 +422,12 @@ class Zygote:
         return json.loads(line)
 
     def request(self, message: dict, fds: tuple[int, ...] = ()) -> dict:
-        try:
-            socket.send_fds(self.socket, [json.dumps(message).encode()], list(fds))
-        except OSError as error:
-            raise ZygoteError(f"the zygote cannot be reached: {error}") from None
-        reply = self._reply()
+        with self.lock:
+            try:
+                socket.send_fds(self.socket, [json.dumps(message).encode()], list(fds))
+            except OSError as error:
+                raise ZygoteError(f"the zygote cannot be reached: {error}") from None
+            reply = self._reply()
         if "error" in reply:
             raise ZygoteError(reply["error"])
         return reply
@@ -485,6 +491,7 @@ class ZygoteChild:
                 status = 137  # the zygote (and so the notebook) is gone
             if status is not None:
                 self.returncode = int(status)
+                _release(self.zygote)
                 try:
                     self.zygote.request({"op": "forget", "id": self.ident})
                 except ZygoteError:
@@ -505,26 +512,38 @@ _zygotes: dict[tuple, Zygote] = {}
 _zygotes_lock = threading.Lock()
 
 
-def _zygote_for(spec: SandboxSpec) -> Zygote:
-    """This process's zygote for `spec`'s sandbox, started if need be.
+def _zygote_for(spec: SandboxSpec, use: bool = False) -> Zygote:
+    """This process's zygote for `spec`'s sandbox, started if need be (with `use`, counted
+    as in use until `_release`). Threads share it: its key has no user id, since each
+    notebook gets its user id in the request that starts it. To stay within MAX_ZYGOTES
+    only zygotes with no notebook running are closed, oldest first; never one in use
+    (which would kill its notebooks).
 
     Raises:
         ZygoteError, OSError: it could not be started.
     """
     key = _zygote_key(spec)
-    with _zygotes_lock:  # a user id is used by one thread at a time
+    with _zygotes_lock:
         zygote = _zygotes.get(key)
         if zygote is None or not zygote.alive():
             if zygote is not None:
                 _zygotes.pop(key).close()
-            while len(_zygotes) >= MAX_ZYGOTES:
-                _zygotes.pop(next(iter(_zygotes))).close()
+            idle = [other for other, started in _zygotes.items() if not started.users]
+            for other in idle[:max(0, len(_zygotes) + 1 - MAX_ZYGOTES)]:
+                _zygotes.pop(other).close()
             zygote = _zygotes[key] = Zygote(spec)
+        if use:
+            zygote.users += 1
     return zygote
 
 
+def _release(zygote: Zygote) -> None:
+    with _zygotes_lock:
+        zygote.users = max(0, zygote.users - 1)
+
+
 def _zygote_key(spec: SandboxSpec) -> tuple:
-    return (spec.uid, tuple(sorted((name, str(path)) for name, path in spec.chapters.items())),
+    return (tuple(sorted((name, str(path)) for name, path in spec.chapters.items())),
             spec.preload)
 
 
@@ -561,12 +580,23 @@ def _spawn(spec: SandboxSpec, cgroup: confine.NotebookCgroup | None = None):
     if spec.isolate and spec.fork_server:
         key = _zygote_key(spec)
         try:
-            return _zygote_for(spec).spawn(spec, cgroup)
+            zygote = _zygote_for(spec, use=True)
         except (ZygoteError, OSError, ValueError):
-            with _zygotes_lock:
-                stale = _zygotes.pop(key, None)
-            if stale is not None:
-                stale.close()
+            zygote = None
+        try:
+            if zygote is not None:
+                with zygote.lock:  # its next notebook id and that notebook's start
+                    return zygote.spawn(spec, cgroup)
+        except (ZygoteError, OSError, ValueError):
+            _release(zygote)
+        with _zygotes_lock:
+            stale = _zygotes.get(key)
+            if stale is not None and stale.users == 0:
+                _zygotes.pop(key)
+            else:
+                stale = None
+        if stale is not None:
+            stale.close()
     if not spec.isolate:
         # Unbuffered, so that select() on the pipe sees every byte not yet read.
         return subprocess.Popen(command(spec), stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -878,11 +878,11 @@ def zip_bomb() -> bytes:
 
 def run_isolated_batches(spec_path: str) -> None:
     """Entry point of the side process: grade each small batch, one JSON line per batch."""
-    import autograder.grade
+    import autograder.jobs
 
     warnings.filterwarnings("ignore")
     spec = json.loads(Path(spec_path).read_text())
-    autograder.grade.FIRST_UID = spec["first_uid"]
+    autograder.jobs.FIRST_UID = spec["first_uid"]
     with open(spec["results"], "a") as out:
         for name, base in spec["batches"].items():
             base = Path(base)
