@@ -19,6 +19,13 @@ settings.load_profile("course")
 NOTEBOOKS = course_notebooks()
 
 
+def pytest_report_header(config):
+    """Which floating-point kernels this run uses (see tests/test_portability.py)."""
+    from dlbook.kernels import describe
+
+    return f"floating-point kernels: {describe()}"
+
+
 def pytest_generate_tests(metafunc):
     if "course_notebook" in metafunc.fixturenames:
         metafunc.parametrize("course_notebook", NOTEBOOKS,

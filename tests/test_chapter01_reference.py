@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from decimal import Decimal, localcontext
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,13 +111,36 @@ SMALL_AND_LARGE = np.concatenate([np.logspace(-12, np.log10(20.0), 400),
                                   -np.logspace(-12, np.log10(20.0), 60)])
 
 
-@pytest.mark.parametrize(("dtype", "bound"), [(np.float64, 3e-16), (np.float32, 1.5e-7)])
+# NumPy's accuracy promise for expm1, in units in the last place, on every CPU it supports
+# (numpy/_core/tests/data/umath-validation-set-expm1.csv, checked below where installed).
+EXPM1_ULP = {np.float64: 1, np.float32: 3}
+
+
+def _derived_tanh_bound(dtype) -> float:
+    """The text's bound for -m / (2 + m) with m = expm1(-2|z|): a relative error of k ulp in m
+    (k * eps) grows by 2 / (2 + m) <= 2; the addition and the division round once each."""
+    return (2 * EXPM1_ULP[dtype] + 1) * float(np.finfo(dtype).eps)
+
+
+def test_the_expm1_accuracy_the_bound_assumes_is_numpys_own():
+    data = Path(np.__file__).parent / "_core" / "tests" / "data" / "umath-validation-set-expm1.csv"
+    if not data.exists():
+        pytest.skip("this NumPy ships no accuracy data")
+    rows = [line.split(",") for line in data.read_text().splitlines()[1:] if line.strip()]
+    for dtype in (np.float64, np.float32):
+        tolerances = {int(row[3]) for row in rows if row[0] == f"np.{dtype.__name__}"}
+        assert tolerances == {EXPM1_ULP[dtype]}
+
+
+@pytest.mark.parametrize(("dtype", "bound"), [(np.float64, 6.7e-16), (np.float32, 8.4e-7)])
 def test_expm1_tanh_is_accurate_from_tiny_to_large_z(dtype, bound):
+    assert _derived_tanh_bound(dtype) <= bound  # the numbers the text quotes
     z = SMALL_AND_LARGE.astype(dtype)
     got = ref.tanh(z)
     assert got.dtype == dtype
     exact = np.array([_exact_tanh(x) for x in z])
-    assert np.max(np.abs(got.astype(np.float64) - exact) / np.abs(exact)) <= bound
+    assert np.max(np.abs(got.astype(np.float64) - exact) / np.abs(exact)) <= _derived_tanh_bound(
+        dtype)
     assert np.array_equal(ref.tanh(np.array([-1000.0, 1000.0], dtype=dtype)), [-1.0, 1.0])
 
 
@@ -244,3 +268,19 @@ def test_bias_moves_the_boundary_by_b_over_norm_w():
     foot = -b * w / (w @ w)  # the point of w.x + b = 0 closest to the origin
     assert foot @ w + b == pytest.approx(0.0, abs=1e-15)
     assert np.linalg.norm(foot) == pytest.approx(abs(b) / np.linalg.norm(w))
+
+
+def test_a_single_neuron_with_a_non_monotonic_activation_computes_xor():
+    """Why the text says 'monotonic': f(z) = 1 - z^2, w = (1, 1), b = -1 gives XOR."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    z = X @ np.array([1.0, 1.0]) - 1.0
+    assert np.array_equal(1.0 - z**2, [0.0, 1.0, 1.0, 0.0])
+    # ... and no monotonic activation can: the inputs (0,1) and (1,0) must reach "1", and
+    # z is linear, so z(0,0) + z(1,1) = z(0,1) + z(1,0); one of the two "0" points lies at or
+    # beyond the larger "1" pre-activation, where a monotonic f is at least as large.
+    rng = np.random.default_rng(0)
+    for w, b in zip(rng.normal(size=(2000, 2)), rng.normal(size=2000), strict=True):
+        zs = X @ w + b
+        assert np.isclose(zs[0] + zs[3], zs[1] + zs[2])
+        assert max(zs[0], zs[3]) >= min(zs[1], zs[2])  # no increasing f separates them
+        assert min(zs[0], zs[3]) <= max(zs[1], zs[2])  # nor any decreasing one
