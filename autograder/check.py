@@ -21,15 +21,17 @@ import os
 import sys
 from pathlib import Path
 
+from autograder.confine import UidLease
 from autograder.course import SOLUTIONS_DIR, course_notebooks
 from autograder.intake import notebook_problem, read_submitted
+from autograder.jobs import FIRST_UID, UID_RANGE
 from autograder.judge import Assignment, Judge, load_assignment
 from autograder.results import Verdict
 from autograder.sandbox import Limits, SandboxSpec, bwrap_available
 from dlbook.devices import quiet_tensorflow
 from dlbook.notebook_format import parse_notebook
 
-CHECK_UID = 64999  # the sandbox's user id when the check runs sandboxed (as root)
+CHECK_UID = 64999  # the sandbox's user id when the check runs sandboxed (as root), if free
 
 
 class NotACourseNotebook(ValueError):
@@ -82,7 +84,11 @@ def run_checks(path: Path, timeout: float | None = None,
         isolate = bwrap_available() is None
     spec = sandbox_spec(assignment, path.resolve().parent, isolate, timeout)
     notebook = parse_notebook(read_submitted(path), str(path))
-    return Judge(assignment, spec).judge(notebook)
+    if not spec.isolate:
+        return Judge(assignment, spec).judge(notebook)
+    # CHECK_UID unless a notebook graded or checked at the same time holds it.
+    with UidLease(FIRST_UID, UID_RANGE, CHECK_UID) as lease:
+        return Judge(assignment, dataclasses.replace(spec, uid=lease.uid)).judge(notebook)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,7 @@ def seccomp_program(refuse_uncounted: bool = False) -> bytes | None:
 # --- memory and process cgroups -------------------------------------------------------
 
 CGROUP_PREFIX = "dlbook-"
+SANDBOX_PROCESSES = 2  # in a notebook's cgroup but not its user id's: init, or bubblewrap's two
 
 
 def _mounts() -> list[tuple[str, str, str, set[str]]]:
@@ -156,18 +157,29 @@ def cgroup_parents() -> tuple[str, dict[str, Path]]:
                 enabled = set((folder / "cgroup.subtree_control").read_text().split())
         except OSError:  # e.g. EBUSY: processes in it (no delegation); try v1
             continue
-        if "memory" in enabled:
+        if "memory" in enabled and _can_make_in(folder):
             return "cgroup v2", {name: folder for name in ("memory", "pids") if name in enabled}
     parents = {}
     for root, point, kind, options in mounts:
         for controller in ("memory", "pids"):
             if kind == "cgroup" and controller in options and controller in own:
                 folder = _own_dir(root, point, own[controller])
-                if folder is not None and os.access(folder, os.W_OK):
+                if folder is not None and _can_make_in(folder):
                     parents[controller] = folder
     if "memory" in parents:
         return "cgroup v1", parents
     return "none", {}
+
+
+def _can_make_in(folder: Path) -> bool:
+    """Whether a cgroup can be made (and removed) in `folder`."""
+    probe = folder / f"{CGROUP_PREFIX}probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+        probe.rmdir()
+    except OSError:
+        return False
+    return True
 
 
 def memory_mechanism() -> str:
@@ -195,8 +207,8 @@ class NotebookCgroup:
                 folder = _fresh_dir(parent, CGROUP_PREFIX + name)
                 if folder not in self.folders:
                     self.folders.append(folder)
-                if controller == "pids":
-                    (folder / "pids.max").write_text(str(int(processes)))
+                if controller == "pids":  # and the sandbox's own (its init, bubblewrap)
+                    (folder / "pids.max").write_text(str(int(processes) + SANDBOX_PROCESSES))
                 elif self.kind == "cgroup v2":
                     (folder / "memory.max").write_text(str(int(memory_bytes)))
                     if (folder / "memory.swap.max").exists():
