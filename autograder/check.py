@@ -70,16 +70,19 @@ def sandbox_spec(assignment: Assignment, learner_dir: Path, isolate: bool,
     return SandboxSpec(uid=CHECK_UID, chapters=chapters, isolate=isolate, limits=limits)
 
 
-def run_checks(path: Path, timeout: float | None = None,
-               isolate: bool | None = None) -> Verdict:
+def run_checks(path: Path, timeout: float | None = None, isolate: bool | None = None,
+               skip_demonstrations: bool = True) -> Verdict:
     """Score the notebook at `path` on its visible tests with the grader's engine.
 
     Args:
         timeout: seconds per cell and per call of a function (default: the chapter's).
         isolate: run the notebook in the sandbox (default: when it is available here).
+        skip_demonstrations: leave out the demonstration cells you did not change, as
+            the grader does (autograder.demonstrations).
     """
     path = Path(path)
-    assignment = visible_assignment(path.name)
+    assignment = dataclasses.replace(visible_assignment(path.name),
+                                     skip_demonstrations=skip_demonstrations)
     if isolate is None:
         isolate = bwrap_available() is None
     spec = sandbox_spec(assignment, path.resolve().parent, isolate, timeout)
@@ -98,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float,
                         help="seconds per cell and per function call (default: the chapter's, "
                         f"{Limits.call_s:g} s for most)")
+    parser.add_argument("--run-demonstrations", action="store_true",
+                        help="run the demonstration cells you did not change too (slower; "
+                        "the points are the same)")
     args = parser.parse_args(argv)
     if not args.notebook.is_file():
         print(f"error: {args.notebook}: no such notebook")
@@ -107,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     quiet_tensorflow()
     try:
-        verdict = run_checks(args.notebook, args.timeout)
+        verdict = run_checks(args.notebook, args.timeout,
+                             skip_demonstrations=not args.run_demonstrations)
     except NotACourseNotebook as error:
         print(f"error: {args.notebook}: {error}")
         return 2
@@ -116,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for note in verdict.notes:
         print(f"Note: {note}.")
-    if verdict.notes:
+    if verdict.skipped_line:
+        print(f"{verdict.skipped_line}.")
+    if verdict.notes or verdict.skipped_line:
         print()
     for outcome in verdict.outcomes:
         passed = outcome.points == outcome.max_points

@@ -31,6 +31,8 @@ def render(student: str, assignment: str, notebook: str, verdict: Verdict | None
     parts.append(f"<p><strong>Score: {verdict.score:g} / {total:g}</strong></p>")
     for note in verdict.notes:
         parts.append(f"<p class='note'>Note: {escape(note)}.</p>")
+    if verdict.skipped_line:
+        parts.append(f"<p>{escape(verdict.skipped_line)}.</p>")
     parts.append("<table><tr><th>Exercise</th><th>Points</th><th>Result</th></tr>")
     for outcome in verdict.outcomes:
         passed = outcome.points == outcome.max_points

@@ -82,8 +82,10 @@ class Grader:
 
     def __init__(self, work_dir: Path, db_url: str | None = None, isolate: bool = True,
                  jobs: int | None = None, limits: Limits | None = None,
-                 budget_s: float | None = None, scheduler: str | None = None) -> None:
+                 budget_s: float | None = None, scheduler: str | None = None,
+                 skip_demonstrations: bool = True) -> None:
         self.work_dir = Path(work_dir).resolve()
+        self.skip_demonstrations = skip_demonstrations
         course = {
             "submitted_directory": str(self.work_dir / "submitted"),
             # The gradebook needs the assignment's cells, which generate_assignment
@@ -149,7 +151,8 @@ class Grader:
             raise RuntimeError(f"nbgrader could not set up {notebook.assignment}: "
                                f"{result.get('error') or result.get('log')}")
         release = self.work_dir / "release" / notebook.assignment / notebook.filename
-        assignment = load_assignment(notebook.source, release)
+        assignment = dataclasses.replace(load_assignment(notebook.source, release),
+                                         skip_demonstrations=self.skip_demonstrations)
         return Prepared(assignment, self.limits_for(assignment))
 
     def limits_for(self, assignment: Assignment) -> Limits:
@@ -261,11 +264,13 @@ def write_outputs(report: Report, out_dir: Path) -> None:
 def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path, db_url: str | None = None,
                 replace: bool = False, isolate: bool = True, jobs: int | None = None,
                 regrade: bool = False, limits: Limits | None = None,
-                budget_s: float | None = None, scheduler: str | None = None) -> Report:
+                budget_s: float | None = None, scheduler: str | None = None,
+                skip_demonstrations: bool = True) -> Report:
     """Grade every notebook found in `paths`; see the module docstring."""
     report = Report()
     grader = Grader(work_dir, db_url, isolate=isolate, jobs=jobs, limits=limits,
-                    budget_s=budget_s, scheduler=scheduler)
+                    budget_s=budget_s, scheduler=scheduler,
+                    skip_demonstrations=skip_demonstrations)
     with Intake() as intake:
         for path in paths:
             intake.add(Path(path))
@@ -339,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float,
                         help="seconds allowed for one notebook and all its tests (default: "
                         f"{Limits.budget_s:g}, or the chapter's own setting)")
+    parser.add_argument("--run-demonstrations", action="store_true",
+                        help="run the demonstration cells a learner left unchanged too "
+                        "(the scores are the same; grading takes longer)")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run learner code without the sandbox (never for real grading)")
     args = parser.parse_args(argv)
@@ -355,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = grade_paths(args.paths, args.out, args.work_dir, args.db_url, args.replace,
                              isolate=isolate, jobs=args.jobs, regrade=args.regrade,
-                             budget_s=args.budget, scheduler=args.scheduler)
+                             budget_s=args.budget, scheduler=args.scheduler,
+                             skip_demonstrations=not args.run_demonstrations)
     except (CourseConfigError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

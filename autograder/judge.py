@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import compute_checksum
 
+from autograder import demonstrations
 from autograder.results import Outcome, Verdict
 from autograder.sandbox import (
     LearnerCrash,
@@ -70,6 +71,10 @@ class Assignment:
     chapters: list[str]
     released: dict[str, str]  # grade_id -> checksum of the released test cell
     grading: dict = field(default_factory=dict)  # the notebook's metadata.dlbook.grading
+    # Checksums of the released demonstration cells (autograder.demonstrations), and
+    # whether a learner's unchanged copies of them are left out when the notebook runs.
+    demonstrations: frozenset[str] = frozenset()
+    skip_demonstrations: bool = True
 
     @property
     def max_score(self) -> float:
@@ -108,11 +113,13 @@ def load_assignment(source: Path, release: Path) -> Assignment:
         elif cell.cell_type == "code":
             setup += [line for line in cell.source.splitlines() if fmt.IMPORT_LINE.match(line)]
     chapters = sorted(chapters_used(source))
+    released_notebook = fmt.read_notebook(release)
     released = {cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
-                for cell in fmt.read_notebook(release).cells if fmt.is_test_cell(cell)}
+                for cell in released_notebook.cells if fmt.is_test_cell(cell)}
     grading = notebook.metadata.get("dlbook", {}).get("grading", {})
     return Assignment(source.parent.name, tests, functions, "\n".join(setup), chapters,
-                      released, dict(grading))
+                      released, dict(grading),
+                      demonstrations.released_checksums(released_notebook))
 
 
 def _checksum(cell: nbformat.NotebookNode) -> str | None:
@@ -142,12 +149,6 @@ def tampering(assignment: Assignment, submitted: nbformat.NotebookNode) -> list[
     if notes:
         notes.append("the original tests were used for grading")
     return notes
-
-
-def learner_cells(submitted: nbformat.NotebookNode) -> list[str]:
-    """The code the sandbox runs: every code cell except the (learner's copy of) tests."""
-    return [str(cell.get("source", "")) for cell in submitted.cells
-            if cell.get("cell_type") == "code" and not fmt.is_test_cell(cell)]
 
 
 def _describe(error: BaseException, hidden: bool, label: str) -> str:
@@ -310,7 +311,8 @@ class Judge:
         verdict = Verdict(notes=tampering(self.assignment, submitted))
         warm_up(self.spec)  # the grader's start-up, not the learner's time
         start = time.monotonic()
-        self.cells = learner_cells(submitted)
+        self.cells, verdict.skipped = demonstrations.runnable_cells(
+            submitted, self.assignment.demonstrations, self.assignment.skip_demonstrations)
         self.deadline = start + self.spec.limits.budget_s
         try:
             self._start()

@@ -5,7 +5,8 @@
 
 This is the only way `chapters/` should change: nbgrader's `generate_assignment`
 replaces solutions with stubs, removes hidden tests and clears the outputs of solution
-and test cells, keeping figures and printed results.
+and test cells, keeping figures and printed results. A chapter whose `demonstration`
+cells could change a score is refused (autograder.demonstrations).
 """
 
 from __future__ import annotations
@@ -17,11 +18,35 @@ from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
 
-from autograder.course import CHAPTERS_DIR, CourseConfigError, assignments, load_config
+from autograder import demonstrations
+from autograder.course import (
+    CHAPTERS_DIR,
+    CourseConfigError,
+    assignments,
+    course_notebooks,
+    load_config,
+)
+from dlbook.notebook_format import read_notebook
 
 
 class ReleaseError(RuntimeError):
     """nbgrader could not generate a learner notebook."""
+
+
+def check_demonstrations(assignment_id: str) -> None:
+    """Refuse to release a chapter whose demonstration tags could change a score: the
+    grader leaves those cells out (autograder.demonstrations).
+
+    Raises:
+        ReleaseError: the problems, one per line.
+    """
+    for notebook in course_notebooks():
+        if notebook.assignment == assignment_id:
+            found = demonstrations.problems(read_notebook(notebook.source))
+            if found:
+                raise ReleaseError(
+                    f"could not release {assignment_id}: its demonstration cells could "
+                    f"change a score:\n" + "\n".join(f"  {problem}" for problem in found))
 
 
 def release(assignment_ids: list[str], destination: Path = CHAPTERS_DIR) -> None:
@@ -41,6 +66,7 @@ def release(assignment_ids: list[str], destination: Path = CHAPTERS_DIR) -> None
         )
         api = NbGraderAPI(config=config)
         for assignment_id in assignment_ids:
+            check_demonstrations(assignment_id)
             result = api.generate_assignment(assignment_id, force=True, create=True)
             if not result["success"]:
                 raise ReleaseError(

@@ -37,15 +37,26 @@ class Verdict:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # tampering and crashes, for the feedback
     seconds: float = 0.0
+    skipped: int = 0  # demonstration cells not run (autograder.demonstrations)
 
     @property
     def score(self) -> float:
         return sum(outcome.points for outcome in self.outcomes)
 
+    @property
+    def skipped_line(self) -> str:
+        """The one line feedback and the check print about skipped cells ('' if none)."""
+        if not self.skipped:
+            return ""
+        cells = "cell was" if self.skipped == 1 else "cells were"
+        return (f"{self.skipped} demonstration {cells} not run: unchanged from the course's "
+                "notebook, they only show things (figures, training runs, tables) and no "
+                "test uses them")
+
     @classmethod
     def from_dict(cls, data: dict) -> Verdict:
         return cls([Outcome(**outcome) for outcome in data["outcomes"]], list(data["notes"]),
-                   float(data["seconds"]))
+                   float(data["seconds"]), int(data.get("skipped", 0)))
 
 
 @dataclass
