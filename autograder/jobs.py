@@ -9,10 +9,13 @@ cannot import.
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import multiprocessing
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -50,6 +53,22 @@ class Job:
 
 
 Outcome = tuple[Job, Verdict | None, BaseException | None]
+
+if sys.version_info < (3, 13):
+    # Before 3.13, CPython counts the depth of the syntax tree `ast.parse` builds in one
+    # place per interpreter, and a garbage collection during one parse can let another
+    # thread's parse move it: "SystemError: AST constructor recursion depth mismatch"
+    # (python/cpython#106905), seen with a Dask worker's threads judging notebooks side
+    # by side. One parse at a time in a grading process.
+    _ast_lock = threading.RLock()
+
+    @functools.wraps(ast.parse)
+    def _parse_one_at_a_time(*args, _parse=ast.parse, **kwargs):
+        with _ast_lock:
+            return _parse(*args, **kwargs)
+
+    if not hasattr(ast.parse, "__wrapped__"):
+        ast.parse = _parse_one_at_a_time
 
 _slots = threading.Condition()
 _slots_used: set[int] = set()
