@@ -128,6 +128,35 @@ def test_a_checkout_under_tmp_is_still_seen_by_forked_notebooks(tmp_path, monkey
     assert not (host / "written.txt").exists()
 
 
+def test_threads_share_a_zygote_and_a_busy_one_is_never_stopped(tmp_path, monkeypatch):
+    """A Dask worker's threads give each notebook its own user id: they share one zygote
+    per chapter set, and making room for another chapter set's zygote never stops one
+    whose notebook is still running (that killed it, mid-cell)."""
+    monkeypatch.setattr(sandbox, "_zygotes", {})
+    monkeypatch.setattr(sandbox, "MAX_ZYGOTES", 1)
+    other = tmp_path / "other"
+    other.mkdir()
+    other.chmod(0o755)
+    deadline = time.monotonic() + 120
+    first = LearnerProcess(SandboxSpec(uid=UID + 2), ["def ping():\n    return 'pong'"],
+                           deadline)
+    processes = [first]
+    try:
+        processes.append(LearnerProcess(SandboxSpec(uid=UID + 3), ["x = 1"], deadline))
+        assert len(sandbox._zygotes) == 1, "two user ids, one chapter set: one zygote"
+        processes.append(LearnerProcess(SandboxSpec(uid=UID + 4, chapters={"other": other}),
+                                        ["y = 2"], deadline))
+        assert len(sandbox._zygotes) == 2, "the busy zygote was stopped for the new one"
+        assert all(type(p.process) is ZygoteChild for p in processes)
+        assert first.alive() and first.call("ping", (), {}) == "pong"
+    finally:
+        for process in processes:
+            process.stop()
+        for zygote in sandbox._zygotes.values():
+            zygote.close()
+    assert all(zygote.users == 0 for zygote in sandbox._zygotes.values())
+
+
 def test_sandboxed_modules_share_one_xdist_group(request):
     """`make test` runs under pytest-xdist; the modules that grade in sandboxes must run
     one after another on one worker (tests/conftest.py), never beside each other."""
