@@ -8,11 +8,13 @@ chapter uses once (NumPy, IPython, Matplotlib, ...), then, for each notebook the
 asks for, forks:
 
     zygote --fork--> holder: unshare(PID, mount, network, IPC, UTS namespaces)
-      --fork--> init (pid 1 of the new PID namespace): fresh /scratch, /tmp (tmpfs)
-                and /proc
+      --fork--> init (pid 1 of the new PID namespace): joins the notebook's memory
+                and pids cgroups (descriptors sent with the request, see
+                `autograder.confine`); fresh /scratch, /tmp (tmpfs) and /proc
         --fork--> notebook: new session; limits (memory, processes, CPU time, file
                   size, no core); all groups dropped, the notebook's user id, no
-                  capabilities, no_new_privs; then `worker.Session` on its pipes.
+                  capabilities, no_new_privs, the seccomp filter; then
+                  `worker.Session` on its pipes.
 
 So each notebook still has a process namespace, scratch folder, network and IPC of its
 own, an unprivileged user id and its limits; killing its namespace's init kills
