@@ -192,6 +192,39 @@ class _ThreadStream:
         return getattr(self._target(), name)
 
 
+class _ThreadRedirect(contextlib.AbstractContextManager):
+    """`contextlib.redirect_stdout` and `redirect_stderr` while tests run (a test may
+    capture what a call prints): for the calling thread only, where `sys.stdout` or
+    `sys.stderr` is a `_ThreadStream`; as the original elsewhere."""
+
+    _stream = ""
+
+    def __init__(self, new_target) -> None:
+        self._new_target = new_target
+        self._old: list[tuple[bool, object]] = []
+
+    def __enter__(self):
+        if isinstance(getattr(sys, self._stream), _ThreadStream):
+            self._old.append((True, getattr(_test_output, self._stream, None)))
+            setattr(_test_output, self._stream, self._new_target)
+        else:
+            self._old.append((False, getattr(sys, self._stream)))
+            setattr(sys, self._stream, self._new_target)
+        return self._new_target
+
+    def __exit__(self, *exc) -> None:
+        per_thread, old = self._old.pop()
+        setattr(_test_output if per_thread else sys, self._stream, old)
+
+
+class _ThreadRedirectStdout(_ThreadRedirect):
+    _stream = "stdout"
+
+
+class _ThreadRedirectStderr(_ThreadRedirect):
+    _stream = "stderr"
+
+
 _test_output = threading.local()  # .stdout, .stderr: the buffers of this thread's test
 _output_lock = threading.Lock()
 _output_users = 0
@@ -208,8 +241,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 @contextlib.contextmanager
 def test_output(out: io.StringIO, err: io.StringIO) -> Iterator[None]:
     """Send this thread's stdout, stderr and warnings to `out` and `err`, and no other
-    thread's: the process-wide parts (`sys.stdout`, `sys.stderr`, the warning filters)
-    are set while any thread is inside and put back when the last one leaves. Every
+    thread's: the process-wide parts (`sys.stdout`, `sys.stderr`, the warning filters,
+    `contextlib.redirect_stdout` and `redirect_stderr`, which a test may use to capture
+    output, made per thread) are set while any thread is inside and put back when the
+    last one leaves. Every
     warning is shown (except ResourceWarning: the grader's own unclosed files, found by
     the garbage collector in whatever thread it runs), and so are errors in `__del__`
     methods, on the real stderr."""
@@ -221,8 +256,11 @@ def test_output(out: io.StringIO, err: io.StringIO) -> Iterator[None]:
             warnings.simplefilter("always")
             warnings.simplefilter("ignore", ResourceWarning)
             warnings.showwarning = _show_warning
-            _output_saved = (sys.stdout, sys.stderr, sys.unraisablehook, caught)
+            _output_saved = (sys.stdout, sys.stderr, sys.unraisablehook, caught,
+                             contextlib.redirect_stdout, contextlib.redirect_stderr)
             sys.unraisablehook = functools.partial(_report_unraisable, sys.stderr)
+            contextlib.redirect_stdout = _ThreadRedirectStdout
+            contextlib.redirect_stderr = _ThreadRedirectStderr
             sys.stdout = _ThreadStream("stdout", sys.stdout)
             sys.stderr = _ThreadStream("stderr", sys.stderr)
         _output_users += 1
@@ -234,8 +272,10 @@ def test_output(out: io.StringIO, err: io.StringIO) -> Iterator[None]:
         with _output_lock:
             _output_users -= 1
             if _output_users == 0:
-                stdout, stderr, hook, caught = _output_saved
+                stdout, stderr, hook, caught, redirect_out, redirect_err = _output_saved
                 sys.stdout, sys.stderr, sys.unraisablehook = stdout, stderr, hook
+                contextlib.redirect_stdout = redirect_out
+                contextlib.redirect_stderr = redirect_err
                 caught.__exit__(None, None, None)
                 _output_saved = None
 

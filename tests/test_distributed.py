@@ -364,6 +364,34 @@ def test_test_output_is_charged_to_the_thread_that_wrote_it():
     assert "mine" in judge._run("import sys\nprint('mine', file=sys.stderr)", {})
     assert "own" in judge._run("import warnings\nwarnings.warn('own')", {})
 
+    # A test that captures what a call prints captures its own thread's output only.
+    stop.clear()
+    captured = []
+
+    def capture():
+        while not stop.is_set():
+            captured.append(judge._run(CAPTURE, {}))
+
+    capturing = threading.Thread(target=capture)
+    capturing.start()
+    try:
+        results = [judge._run("import sys, time\nprint('mine', file=sys.stderr)\n"
+                              "time.sleep(0.001)", {}) for _ in range(300)]
+    finally:
+        stop.set()
+        capturing.join()
+    assert results == ["mine"] * 300
+    assert captured and set(captured) == {None}, set(map(str, captured))
+
+
+CAPTURE = """
+import contextlib, io, time
+_err = io.StringIO()
+with contextlib.redirect_stderr(_err):
+    time.sleep(0.002)  # the other thread runs meanwhile
+assert _err.getvalue() == "", _err.getvalue()
+"""
+
 
 def test_an_unreachable_scheduler_is_an_error_not_a_crash(class_folder, tmp_path, capsys):
     status = main([str(class_folder), "--out", str(tmp_path / "out"), "--work-dir",
