@@ -153,8 +153,11 @@ def test_train_records_validation_accuracy_not_training_accuracy():
 @given(st.floats(1.5, 1e4))
 def test_tuned_momentum_rates_are_the_spectral_radii_of_the_mode_maps(kappa):
     """The closed-form rates of the text: heavy ball (sqrt k - 1)/(sqrt k + 1) at
-    eta = 4/(sqrt L + sqrt mu)^2, beta = that rate squared; Nesterov 1 - 1/sqrt k at
-    eta = 1/L, beta = (sqrt k - 1)/(sqrt k + 1)."""
+    eta = 4/(sqrt L + sqrt mu)^2, beta = that rate squared; Nesterov with the guarantee's
+    parameters 1 - 1/sqrt k at eta = 1/L, beta = (sqrt k - 1)/(sqrt k + 1); Nesterov with the
+    best parameters on a quadratic (Lessard, Recht and Packard 2016) 1 - 2/sqrt(3k + 1) at
+    eta = 4/(3L + mu), beta = (sqrt(3k + 1) - 2)/(sqrt(3k + 1) + 2), and no other (eta, beta)
+    nearby does better."""
     lam_min, lam_max, root = 1.0, kappa, np.sqrt(kappa)
 
     def radius(matrix_of):
@@ -169,6 +172,42 @@ def test_tuned_momentum_rates_are_the_spectral_radii_of_the_mode_maps(kappa):
                                             [lam, beta]]))
     assert np.isclose(nesterov, 1 - 1 / root, rtol=1e-4)
     assert heavy < nesterov < (kappa - 1) / (kappa + 1) + 1e-12
+
+    def nesterov_radius(eta, beta):
+        return radius(lambda lam: np.array([[1 - eta * lam * (1 + beta), -eta * beta**2],
+                                            [lam, beta]]))
+
+    root3 = np.sqrt(3 * kappa + 1)
+    eta, beta = 4 / (3 * lam_max + lam_min), (root3 - 2) / (root3 + 2)
+    best = nesterov_radius(eta, beta)
+    assert np.isclose(best, 1 - 2 / root3, rtol=1e-4)
+    assert heavy <= best + 1e-12 and best < nesterov
+    for factor_eta, factor_beta in [(1.01, 1), (0.99, 1), (1, 1.01), (1, 0.99), (1.01, 1.01),
+                                    (0.99, 0.99), (1.01, 0.99), (0.99, 1.01)]:
+        assert nesterov_radius(eta * factor_eta, beta * factor_beta) > best * (1 - 1e-9)
+
+
+def test_nesterov_with_the_best_parameters_needs_37_steps_on_the_bowl():
+    """Chapter 6's bowl (eigenvalues 1 and 10): 37 steps to 1e-6 of the start with the best
+    parameters (31 predicted by the rate alone, 0.641), 43 with the guarantee's."""
+    angle = np.pi / 6
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    H = R @ np.diag([1.0, 10.0]) @ R.T
+    start = -3.8 * R[:, 0] + 0.2 * R[:, 1]
+    root, root3 = np.sqrt(10.0), np.sqrt(31.0)
+
+    def steps_to_tolerance(lr, beta):
+        params, state = [(start.copy(), np.zeros(0))], None
+        for t in range(1, 200):
+            params, state = sgd.nesterov_step(params, [(H @ params[0][0], np.zeros(0))], state,
+                                              lr, beta=beta)
+            if np.linalg.norm(params[0][0]) < 1e-6 * np.linalg.norm(start):
+                return t
+        raise AssertionError("no convergence in 200 steps")
+
+    assert round(1 - 2 / root3, 3) == 0.641
+    assert steps_to_tolerance(4 / 31, (root3 - 2) / (root3 + 2)) == 37
+    assert steps_to_tolerance(0.1, (root - 1) / (root + 1)) == 43
 
 
 @pytest.mark.parametrize("step_name", ["momentum_step", "nesterov_step"])
@@ -309,11 +348,25 @@ def test_six_epochs_of_momentum_and_adam_are_well_ahead_of_sgd():
         "momentum": lambda p, g, s: sgd.momentum_step(p, g, s, 0.05, beta=0.9),
         "adam": lambda p, g, s: sgd.adam_step(p, g, s, 0.001),
     }
+    six_epoch_loss, sgd_losses = {}, []
     for name, optimizer in optimizers.items():
-        _, history = sgd.train(_digits_network(10), train.X, train.y, epochs=6, lr=0.1,
+        # SGD runs on to 20 epochs; its first 6 are exactly a 6-epoch run (same draws).
+        epochs = 20 if optimizer is None else 6
+        _, history = sgd.train(_digits_network(10), train.X, train.y, epochs=epochs, lr=0.1,
                                batch_size=64, rng=np.random.default_rng(20), X_val=test.X,
                                y_val=test.y, optimizer=optimizer)
+        six_epoch_loss[name] = history["loss"][5]
+        sgd_losses = history["loss"] if optimizer is None else sgd_losses
         low, high = _band(SIX_EPOCHS[f"{name}_loss"], "loss")
-        assert low <= history["loss"][-1] <= high, (name, history["loss"][-1], low, high)
+        assert low <= history["loss"][5] <= high, (name, history["loss"][5], low, high)
         low, high = _band(SIX_EPOCHS[f"{name}_accuracy"], "accuracy")
-        assert low <= history["val_accuracy"][-1] <= high, (name, history["val_accuracy"])
+        assert low <= history["val_accuracy"][5] <= high, (name, history["val_accuracy"])
+    # "SGD needs 11 epochs to reach Adam's 6-epoch training loss and 14 to 17 to reach
+    # momentum's": measured over seeds 10 + s, 20 + s, s = 0..5 (2026-12-06): Adam 11 for every
+    # seed, momentum 14-16 (15 for this seed; 17 with momentum's 0.0475 of the other kernel
+    # configuration). The bounds below are those, one epoch wider on each side.
+    def epochs_to_reach(target):
+        return next(e + 1 for e, loss in enumerate(sgd_losses) if loss <= target)
+
+    assert 10 <= epochs_to_reach(six_epoch_loss["adam"]) <= 12
+    assert 13 <= epochs_to_reach(six_epoch_loss["momentum"]) <= 18

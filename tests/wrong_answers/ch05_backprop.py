@@ -213,4 +213,80 @@ def loss_and_grads(params, X, y):
     grads = mlp_backward(dlogits, cache, params)
     return float(ch3.softmax_cross_entropy(logits, y)), grads[::-1]
 '''),
+    # Issue 20: tiny positive and exactly zero pre-activations, transposed arrays, logit
+    # gaps beyond exp's range, the loss's type.
+    Wrong('ex5_2_relu_backward',
+          'masks with Z > 1e-8 to stay off the kink: tiny positive Z lose their gradient',
+          '''
+def relu_backward(dA, Z):
+    return dA * (Z > 1e-8)
+'''),
+    Wrong('ex5_2_relu_backward',
+          'writes the mask through reshape(-1), a copy for transposed arrays',
+          '''
+def relu_backward(dA, Z):
+    dZ = np.copy(dA)
+    dZ.reshape(-1)[Z.reshape(-1) <= 0] = 0
+    return dZ
+'''),
+    Wrong('ex5_4_mlp_backward',
+          'its own mask Z >= 0 lets the gradient through pre-activations of exactly 0',
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = [None] * len(params)
+    delta = dlogits
+    for i in reversed(range(len(params))):
+        dX, dW, db = dense_backward(delta, cache[i][0], params[i][0])
+        grads[i] = (dW, db)
+        if i > 0:
+            delta = dX * (cache[i - 1][1] >= 0)
+    return grads
+'''),
+    Wrong('ex5_4_mlp_backward',
+          'treats pre-activations below machine epsilon as 0 (they are positive)',
+          '''
+def mlp_backward(dlogits, cache, params):
+    grads = [None] * len(params)
+    delta = dlogits
+    for i in reversed(range(len(params))):
+        dX, dW, db = dense_backward(delta, cache[i][0], params[i][0])
+        grads[i] = (dW, db)
+        if i > 0:
+            delta = dX * (cache[i - 1][1] > np.finfo(dX.dtype).eps)
+    return grads
+'''),
+    Wrong('ex5_5_loss_and_grads',
+          'takes log of the softmax probabilities: inf once a logit gap passes ~745',
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    rows = np.arange(len(y))
+    P = ch3.softmax(logits)
+    loss = float(-np.mean(np.log(P[rows, y])))
+    dlogits = P.copy()
+    dlogits[rows, y] -= 1
+    dlogits /= len(y)
+    return loss, mlp_backward(dlogits, cache, params)
+'''),
+    Wrong('ex5_5_loss_and_grads',
+          'guards the log with eps, log(P + 1e-12): the loss is capped near 27.6',
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    rows = np.arange(len(y))
+    P = ch3.softmax(logits)
+    loss = float(ch3.cross_entropy(P, ch3.one_hot(y, P.shape[1])))
+    dlogits = (P - ch3.one_hot(y, P.shape[1])).astype(P.dtype) / len(y)
+    return loss, mlp_backward(dlogits, cache, params)
+'''),
+    Wrong('ex5_5_loss_and_grads',
+          'returns the loss as a NumPy scalar (float32 for float32 parameters)',
+          '''
+def loss_and_grads(params, X, y):
+    logits, cache = ch2.mlp_forward(X, params)
+    rows = np.arange(len(y))
+    loss = -ch3.log_softmax(logits)[rows, y].mean()
+    dlogits = ch3.softmax_cross_entropy_grad(logits, y)
+    return loss, mlp_backward(dlogits, cache, params)
+'''),
 ]

@@ -572,4 +572,148 @@ def lr_schedule(step, *, base_lr, warmup_steps, total_steps):
     fraction = (step - warmup_steps) / (total_steps - warmup_steps)
     return float(base_lr) * (1.0 + float(np.cos(np.pi * fraction))) / 2.0
 """),
+    # Issue 20: a learning rate that changes between calls, the state's dtype, the
+    # history's types and progress=True.
+    Wrong('ex6_5_train', 'records np.mean of the batch losses, a NumPy float, not a Python float',
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in epoch_range(epochs, progress):
+        losses = []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(np.mean(losses))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong('ex6_5_train', 'progress=True draws its own tqdm bar, which writes to stderr',
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in (tqdm(range(epochs)) if progress else range(epochs)):
+        losses = []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong('ex6_5_train', 'ignores progress: never shows the progress bar',
+          '''
+def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
+          progress=False, optimizer=None):
+    X = np.asarray(X, dtype=params[0][0].dtype)
+    history, state = {"loss": []}, None
+    if X_val is not None and y_val is not None:
+        history["val_accuracy"] = []
+    for _ in range(epochs):
+        losses = []
+        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
+            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
+            if optimizer is None:
+                params = sgd_step(params, grads, lr)
+            else:
+                params, state = optimizer(params, grads, state)
+            losses.append(float(loss))
+        history["loss"].append(float(np.mean(losses)))
+        if "val_accuracy" in history:
+            history["val_accuracy"].append(accuracy(params, X_val, y_val))
+    return params, history
+'''),
+    Wrong('ex6_6_momentum_step',
+          'folds lr into the velocity (v = beta v + lr g): wrong once lr changes',
+          '''
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    velocities = [(beta * vW + lr * dW, beta * vb + lr * db)
+                  for (vW, vb), (dW, db) in zip(state, grads)]
+    return [(W - vW, b - vb) for (W, b), (vW, vb) in zip(params, velocities)], velocities
+'''),
+    Wrong('ex6_6_momentum_step',
+          'keeps float64 velocities for float32 parameters (casts only the parameters back)',
+          '''
+def momentum_step(params, grads, state, lr, *, beta=0.9):
+    if state is None:
+        state = [(np.zeros(W.shape), np.zeros(b.shape)) for W, b in params]
+    velocities = [(beta * vW + dW, beta * vb + db) for (vW, vb), (dW, db) in zip(state, grads)]
+    return [((W - lr * vW).astype(W.dtype), (b - lr * vb).astype(b.dtype))
+            for (W, b), (vW, vb) in zip(params, velocities)], velocities
+'''),
+    Wrong('ex6_7_nesterov_step',
+          'folds lr into the velocity (v = beta v + lr g): wrong once lr changes',
+          '''
+def nesterov_step(params, grads, state, lr, *, beta=0.9):
+    if state is None:
+        state = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+    velocities = [(beta * vW + lr * dW, beta * vb + lr * db)
+                  for (vW, vb), (dW, db) in zip(state, grads)]
+    return [(W - lr * dW - beta * vW, b - lr * db - beta * vb)
+            for (W, b), (dW, db), (vW, vb) in zip(params, grads, velocities)], velocities
+'''),
+    Wrong('ex6_7_nesterov_step',
+          'keeps float64 velocities for float32 parameters (casts only the parameters back)',
+          '''
+def nesterov_step(params, grads, state, lr, *, beta=0.9):
+    if state is None:
+        state = [(np.zeros(W.shape), np.zeros(b.shape)) for W, b in params]
+    velocities = [(beta * vW + dW, beta * vb + db) for (vW, vb), (dW, db) in zip(state, grads)]
+    return [((W - lr * (dW + beta * vW)).astype(W.dtype),
+             (b - lr * (db + beta * vb)).astype(b.dtype))
+            for (W, b), (dW, db), (vW, vb) in zip(params, grads, velocities)], velocities
+'''),
+    Wrong('ex6_8_adam_step',
+          'folds lr into the first moment (m = b1 m + (1 - b1) lr g): wrong once lr changes',
+          '''
+def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
+    if state is None:
+        zeros = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
+        state = {"t": 0, "m": zeros, "v": zeros}
+    t = state["t"] + 1
+    first = [tuple(beta1 * m + (1 - beta1) * lr * g for m, g in zip(m_pair, g_pair))
+             for m_pair, g_pair in zip(state["m"], grads)]
+    second = [tuple(beta2 * v + (1 - beta2) * g * g for v, g in zip(v_pair, g_pair))
+              for v_pair, g_pair in zip(state["v"], grads)]
+    new_params = [tuple(p - (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+                        for p, m, v in zip(p_pair, m_pair, v_pair))
+                  for p_pair, m_pair, v_pair in zip(params, first, second)]
+    return new_params, {"t": t, "m": first, "v": second}
+'''),
+    Wrong('ex6_8_adam_step',
+          'keeps float64 moments for float32 parameters (casts only the parameters back)',
+          '''
+def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
+    if state is None:
+        zeros = [(np.zeros(W.shape), np.zeros(b.shape)) for W, b in params]
+        state = {"t": 0, "m": zeros, "v": zeros}
+    t = state["t"] + 1
+    first = [tuple(beta1 * m + (1 - beta1) * g for m, g in zip(m_pair, g_pair))
+             for m_pair, g_pair in zip(state["m"], grads)]
+    second = [tuple(beta2 * v + (1 - beta2) * g * g for v, g in zip(v_pair, g_pair))
+              for v_pair, g_pair in zip(state["v"], grads)]
+    new_params = [tuple((p - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps))
+                        .astype(p.dtype) for p, m, v in zip(p_pair, m_pair, v_pair))
+                  for p_pair, m_pair, v_pair in zip(params, first, second)]
+    return new_params, {"t": t, "m": first, "v": second}
+'''),
 ]

@@ -743,4 +743,116 @@ def pcd_k(V, W, b, c, chains, k, rng):
             V.mean(axis=0) - chains.mean(axis=0), P_data.mean(axis=0) - P_f.mean(axis=0),
             chains)
 """),
+    # Issue 20: boolean and integer 0/1 arrays, a negative number of sweeps, the history's
+    # type.
+    Wrong('ex7_8_train_rbm',
+          'converts only boolean data: integer data give integer weights, all 0',
+          '''
+def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    V = np.asarray(V)
+    dtype = np.float64 if V.dtype == bool else V.dtype
+    V = V.astype(dtype, copy=False)
+    n_samples, n_visible = V.shape
+    W = rng.normal(0.0, 0.01, size=(n_visible, n_hidden)).astype(dtype)
+    p = np.clip(V.mean(axis=0), 0.001, 0.999)
+    b = np.log(p / (1 - p)).astype(dtype)
+    c = np.zeros(n_hidden, dtype=dtype)
+    history = {"reconstruction_error": []}
+    for _ in range(epochs):
+        perm = rng.permutation(n_samples)
+        for start in range(0, n_samples, batch_size):
+            dW, db, dc = cd_k(V[perm[start:start + batch_size]], W, b, c, k, rng)
+            W += lr * dW
+            b += lr * db
+            c += lr * dc
+        V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
+        history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
+    return W, b, c, history
+'''),
+    Wrong('ex7_8_train_rbm',
+          'records np.mean of the squared errors, a NumPy float, not a Python float',
+          '''
+def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    V = np.asarray(V)
+    dtype = V.dtype if np.issubdtype(V.dtype, np.floating) else np.float64
+    V = V.astype(dtype, copy=False)
+    n_samples, n_visible = V.shape
+    W = rng.normal(0.0, 0.01, size=(n_visible, n_hidden)).astype(dtype)
+    p = np.clip(V.mean(axis=0), 0.001, 0.999)
+    b = np.log(p / (1 - p)).astype(dtype)
+    c = np.zeros(n_hidden, dtype=dtype)
+    history = {"reconstruction_error": []}
+    for _ in range(epochs):
+        perm = rng.permutation(n_samples)
+        for start in range(0, n_samples, batch_size):
+            dW, db, dc = cd_k(V[perm[start:start + batch_size]], W, b, c, k, rng)
+            W += lr * dW
+            b += lr * db
+            c += lr * dc
+        V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
+        history["reconstruction_error"].append(np.mean((V - V_hat) ** 2))
+    return W, b, c, history
+'''),
+    Wrong('ex7_9_bm_gradient_exact',
+          'counts pairs with S.T @ S, a logical OR for boolean S',
+          '''
+def bm_gradient_exact(S, W, b):
+    states, probs = boltzmann_distribution(W, b)
+    weighted = states * probs[:, None]
+    dW = (S.T @ S).astype(W.dtype) / len(S) - states.T @ weighted
+    db = S.mean(axis=0) - weighted.sum(axis=0)
+    np.fill_diagonal(dW, 0.0)
+    return dW.astype(W.dtype), db.astype(W.dtype)
+'''),
+    Wrong('ex7_9_bm_gradient_exact',
+          'converts only boolean S: integer S give float64 gradients for float32 weights',
+          '''
+def bm_gradient_exact(S, W, b):
+    if S.dtype == bool:
+        S = S.astype(W.dtype)
+    states, probs = boltzmann_distribution(W, b)
+    states = states.astype(W.dtype)
+    weighted = states * probs[:, None].astype(W.dtype)
+    dW = S.T @ S / len(S) - states.T @ weighted
+    np.fill_diagonal(dW, 0.0)
+    return dW, S.mean(axis=0) - weighted.sum(axis=0)
+'''),
+    Wrong('ex7_10_bm_gradient_gibbs',
+          'refuses sweeps = 0 but not a negative number of sweeps',
+          '''
+def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
+    if sweeps == 0:
+        raise ValueError("sweeps must be at least 1")
+    S = np.asarray(S, dtype=W.dtype)
+    chains = S.copy()
+    for _ in range(sweeps):
+        for i in range(S.shape[1]):
+            chains[:, i] = rng.random(len(chains)) < gibbs_conditional(chains, i, W, b)
+    dW = (S.T @ S - chains.T @ chains) / len(S)
+    np.fill_diagonal(dW, 0.0)
+    return dW.astype(W.dtype), np.mean(S - chains, axis=0).astype(W.dtype)
+'''),
+    Wrong('ex7_11_pcd_k',
+          'advances the chains in their own dtype: boolean chains come back boolean',
+          '''
+def pcd_k(V, W, b, c, chains, k, rng):
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    P_data = rbm_hidden_probs(V, W, c)
+    fantasy = np.array(chains)
+    for _ in range(k):
+        P_fantasy = rbm_hidden_probs(fantasy, W, c)
+        hidden = (rng.random(P_fantasy.shape) < P_fantasy).astype(V.dtype)
+        P_visible = rbm_visible_probs(hidden, W, b)
+        fantasy = (rng.random(P_visible.shape) < P_visible).astype(fantasy.dtype)
+    P_fantasy = rbm_hidden_probs(fantasy, W, c)
+    dW = V.T @ P_data / len(V) - fantasy.T @ P_fantasy / len(fantasy)
+    db = V.mean(axis=0) - fantasy.mean(axis=0)
+    dc = P_data.mean(axis=0) - P_fantasy.mean(axis=0)
+    return dW.astype(V.dtype), db.astype(V.dtype), dc.astype(V.dtype), fantasy
+'''),
 ]
