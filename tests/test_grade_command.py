@@ -165,6 +165,7 @@ def test_a_failure_at_any_stage_costs_only_its_file_or_chapter(monkeypatch, tmp_
     reason."""
     import autograder.grade as grade
     import autograder.intake as intake
+    import autograder.jobs as jobs
     from autograder.gradebook import GradeStore
 
     first, second, third = course_notebooks()[:3]
@@ -202,8 +203,8 @@ def test_a_failure_at_any_stage_costs_only_its_file_or_chapter(monkeypatch, tmp_
         return assignment
 
     monkeypatch.setattr(grade, "load_assignment", load)
-    real_parse = grade.parse_notebook
-    monkeypatch.setattr(grade, "parse_notebook", lambda content: (
+    real_parse = jobs.parse_notebook  # in the pool process, which judges
+    monkeypatch.setattr(jobs, "parse_notebook", lambda content: (
         _raise("judging") if b"INJECT-JUDGE" in content else real_parse(content)))
     real_save = GradeStore.save
     monkeypatch.setattr(GradeStore, "save", lambda self, student, *args: (
