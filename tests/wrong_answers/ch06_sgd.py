@@ -716,4 +716,16 @@ def adam_step(params, grads, state, lr, *, beta1=0.9, beta2=0.999, eps=1e-8):
                   for p_pair, m_pair, v_pair in zip(params, first, second)]
     return new_params, {"t": t, "m": first, "v": second}
 '''),
+    Wrong('ex6_2_iterate_minibatches',
+          'flattens X to two axes: image batches (b, 28, 28) come out as (b, 784)',
+          '''
+def iterate_minibatches(X, y, batch_size, rng):
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("batch_size must be at least 1 and X, y of equal length")
+    flat = X.reshape(len(X), -1)
+    perm = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = perm[start:start + batch_size]
+        yield flat[idx], y[idx]
+'''),
 ]
