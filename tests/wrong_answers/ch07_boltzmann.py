@@ -855,4 +855,28 @@ def pcd_k(V, W, b, c, chains, k, rng):
     dc = P_data.mean(axis=0) - P_fantasy.mean(axis=0)
     return dW.astype(V.dtype), db.astype(V.dtype), dc.astype(V.dtype), fantasy
 '''),
+    Wrong('ex7_8_train_rbm',
+          'never checks batch_size: a negative size trains on no batch at all',
+          '''
+def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
+    V = np.asarray(V)
+    dtype = V.dtype if np.issubdtype(V.dtype, np.floating) else np.float64
+    V = V.astype(dtype, copy=False)
+    n_samples, n_visible = V.shape
+    W = rng.normal(0.0, 0.01, size=(n_visible, n_hidden)).astype(dtype)
+    p = np.clip(V.mean(axis=0), 0.001, 0.999)
+    b = np.log(p / (1 - p)).astype(dtype)
+    c = np.zeros(n_hidden, dtype=dtype)
+    history = {"reconstruction_error": []}
+    for _ in range(epochs):
+        perm = rng.permutation(n_samples)
+        for start in range(0, n_samples, batch_size):
+            dW, db, dc = cd_k(V[perm[start:start + batch_size]], W, b, c, k, rng)
+            W += lr * dW
+            b += lr * db
+            c += lr * dc
+        V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
+        history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
+    return W, b, c, history
+'''),
 ]
