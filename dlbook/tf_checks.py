@@ -15,6 +15,9 @@ plain data out of it. When a check is handed the grader's stand-in for a learner
 function (an object whose class has a `run_beside` method), it asks the grader to run
 the check next to the learner's code, in the sandbox, and receives its plain result. In
 a notebook the check simply runs where it is called.
+
+What the grader's trusted process does with a traced graph (read it, run it on inputs of
+its own) is in `autograder.tf_inspect`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 MODES = ("eager", "function", "xla")
+# What a check with autodiff=False still lets TensorFlow differentiate by its own rules:
+# reading a variable and changing a tensor's dtype (a layer's weights reach `dense` that
+# way, and under mixed precision as float16 copies). None of them computes anything.
+PLUMBING = frozenset({"ReadVariableOp", "Cast", "Identity", "IdentityN"})
+# ... and, in a training check, the layers of the Keras model that the check builds
+# (Dense with ReLU) and the loss scale's product: everything but the loss itself.
+TRAINING_OPS = PLUMBING | {"MatMul", "BiasAdd", "AddV2", "Add", "Relu", "Mul"}
 
 
 def beside_learner(check: Callable | None = None, *, policy: str = "float32") -> Callable:
@@ -100,10 +110,69 @@ def _compile(function: Callable, mode: str) -> Callable:
     return _tf().function(function, autograph=False, jit_compile=mode == "xla")
 
 
+class AutodiffRefused(RuntimeError):
+    """The code under test asked for one of TensorFlow's own gradient rules where the
+    check allows none (see `refusing_autodiff`)."""
+
+
+@contextlib.contextmanager
+def refusing_autodiff(allowed: frozenset[str] = frozenset()):
+    """TensorFlow's registered gradient rules refuse to run, except those of `allowed`
+    operations and of `tf.custom_gradient` blocks; raises AutodiffRefused afterwards if
+    any was asked for.
+
+    Every gradient TensorFlow computes by itself (a `GradientTape` eagerly or in a graph,
+    `tf.gradients` under any name, `tf.autodiff.ForwardAccumulator`, a Jacobian) looks up
+    the rule registered for each operation's type. A custom gradient's `grad` written
+    from formulas never does: it is called, not differentiated. So a check run in here
+    learns, from whether the computation can finish at all, whether the code under test
+    left any part of its gradient to TensorFlow, whatever it named its operations.
+    """
+    from tensorflow.python.framework import ops
+
+    entries = ops._gradient_registry._registry  # op type -> {"type": rule, ...}
+    asked: list[str] = []
+
+    def refusal(op_type: str) -> Callable:
+        def refuse(op, *grads):
+            asked.append(op_type)
+            raise AutodiffRefused(f"TensorFlow's own gradient of {op_type} was asked for")
+
+        return refuse
+
+    saved = {}
+    for op_type, entry in list(entries.items()):
+        if entry.get("type") is None or op_type in allowed or \
+                op_type.startswith("CustomGradient-"):
+            continue
+        saved[op_type] = entry["type"]
+        entry["type"] = refusal(op_type)
+    failure = None
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - reported below if autodiff caused it
+        failure = error
+    finally:
+        for op_type, rule in saved.items():
+            entries[op_type]["type"] = rule
+    if asked:
+        raise AutodiffRefused(
+            "automatic differentiation was used where the gradient must be written by hand: "
+            f"TensorFlow's own gradient rule for {sorted(set(asked))[0]} was asked for "
+            "(a GradientTape or tf.gradients inside a custom gradient, or an operation "
+            "outside one)") from None
+    if failure is not None:
+        raise failure
+
+
+def _guard(autodiff: bool, allowed: frozenset[str] = frozenset()):
+    return contextlib.nullcontext() if autodiff else refusing_autodiff(allowed)
+
+
 @beside_learner
 def gradients(function: Callable, inputs: Sequence[np.ndarray],
               upstream: np.ndarray | None = None, *, mode: str = "eager",
-              ) -> tuple[np.ndarray, list[np.ndarray | None]]:
+              autodiff: bool = True) -> tuple[np.ndarray, list[np.ndarray | None]]:
     """Output of `function(*inputs)` and its gradients with respect to the inputs.
 
     Args:
@@ -113,6 +182,9 @@ def gradients(function: Callable, inputs: Sequence[np.ndarray],
         upstream: dL/d(output), same shape as the output (default: ones).
         mode: "eager", "function" (inside `tf.function`) or "xla"
             (`tf.function(jit_compile=True)`).
+        autodiff: False to refuse TensorFlow's own gradient rules while `function` runs
+            and is differentiated (see `refusing_autodiff`): then only custom gradients
+            can make the gradients, and AutodiffRefused says when anything else tried.
 
     Returns:
         (output, grads): the output as an array, and for each input the array
@@ -130,7 +202,8 @@ def gradients(function: Callable, inputs: Sequence[np.ndarray],
         return output, tape.gradient(output, [tensors[i] for i in watched],
                                      output_gradients=seed)
 
-    output, grads = _compile(run, mode)(*[tf.constant(value) for value in inputs])
+    with _guard(autodiff):
+        output, grads = _compile(run, mode)(*[tf.constant(value) for value in inputs])
     result: list[np.ndarray | None] = [None] * len(inputs)
     for i, grad in zip(watched, grads, strict=True):
         result[i] = _numpy(grad)
@@ -139,11 +212,13 @@ def gradients(function: Callable, inputs: Sequence[np.ndarray],
 
 @beside_learner
 def layer_report(layer_class: Callable, x: np.ndarray, upstream: np.ndarray, *, units: int,
-                 activation: str | None = None, mode: str = "eager") -> dict:
+                 activation: str | None = None, mode: str = "eager",
+                 autodiff: bool = True) -> dict:
     """Build `layer_class(units, activation=activation)` on `x` and differentiate it.
 
     The layer's weights must be its attributes `kernel`, shape (n_in, units), and `bias`,
-    shape (units,), as in Keras's own `Dense`.
+    shape (units,), as in Keras's own `Dense`. With autodiff=False, TensorFlow's own
+    gradient rules refuse to run except for reading and casting the weights (PLUMBING).
 
     Returns:
         A dict of arrays `output`, `kernel`, `bias`, `dx`, `dkernel`, `dbias` (the
@@ -163,7 +238,8 @@ def layer_report(layer_class: Callable, x: np.ndarray, upstream: np.ndarray, *, 
         return output, tape.gradient(output, [inputs, layer.kernel, layer.bias],
                                      output_gradients=seed)
 
-    output, (dx, dkernel, dbias) = _compile(run, mode)(x_tensor)
+    with _guard(autodiff, PLUMBING):
+        output, (dx, dkernel, dbias) = _compile(run, mode)(x_tensor)
     rebuilt = type(layer).from_config(layer.get_config())
     return {"output": _numpy(output), "output_dtype": _dtype_name(output),
             "kernel": _numpy(layer.kernel), "bias": _numpy(layer.bias),
@@ -193,9 +269,14 @@ def model_report(build_model: Callable, layer_sizes: Sequence[int], x: np.ndarra
 
 
 def _training(train_tf: Callable, params: Sequence[tuple[np.ndarray, np.ndarray]],
-              X: np.ndarray, y: np.ndarray, dtype: str | None, **settings) -> dict:
+              X: np.ndarray, y: np.ndarray, dtype: str | None, autodiff: bool,
+              **settings) -> dict:
     """Build a Keras `Dense` ReLU network at `params` (layers of `dtype`, None for the
-    global policy), train it with `train_tf(model, X, y, **settings)`, report."""
+    global policy), train it with `train_tf(model, X, y, **settings)`, report.
+
+    With autodiff=False, TensorFlow's own gradient rules refuse to run for everything
+    but the model's layers, reads, casts and products (TRAINING_OPS): the loss can then
+    only be differentiated by a custom gradient."""
     import keras
 
     tf = _tf()
@@ -218,12 +299,13 @@ def _training(train_tf: Callable, params: Sequence[tuple[np.ndarray, np.ndarray]
     model = keras.Sequential(layers)
     model.set_weights([np.asarray(array) for pair in params for array in pair])
     graphs.clear()  # building the model traced it symbolically; only train_tf's graphs count
-    history = train_tf(model, X, y, **settings)
+    with _guard(autodiff, TRAINING_OPS):
+        history = train_tf(model, X, y, **settings)
     if isinstance(history, dict):
         history = {str(key): [float(_numpy(value)) for value in values]
                    for key, values in history.items()}
     graph = _graph_data(graphs[-1].as_graph_def()) if graphs else np.zeros(0, np.uint8)
-    return {"history": history, "graph": graph,
+    return {"history": history, "graph": graph, "traces": len({id(g) for g in graphs}),
             "params": [[_numpy(weight) for weight in layer.weights]
                        for layer in model.layers if layer.weights]}
 
@@ -231,28 +313,30 @@ def _training(train_tf: Callable, params: Sequence[tuple[np.ndarray, np.ndarray]
 @beside_learner
 def training_report(train_tf: Callable, params: Sequence[tuple[np.ndarray, np.ndarray]],
                     X: np.ndarray, y: np.ndarray, *, epochs: int, lr: float,
-                    batch_size: int, seed: int) -> dict:
+                    batch_size: int, seed: int, autodiff: bool = True) -> dict:
     """Train a Keras `Dense` ReLU network that starts at `params` with `train_tf`.
 
     The model is built here from Keras's own layers (in the dtype of `params`), so a
-    check of the training loop does not depend on any other exercise.
+    check of the training loop does not depend on any other exercise. With
+    autodiff=False, the loss must be differentiated by a custom gradient (see `_training`).
 
     Returns:
         A dict: `history` (what train_tf returned), `params` (the trained [kernel, bias]
-        arrays, one pair per layer) and `graph` (the last graph in which the model was
-        traced, serialized as a uint8 array, empty if it only ever ran eagerly).
+        arrays, one pair per layer), `graph` (the last graph in which the model was
+        traced, serialized as a uint8 array, empty if it only ever ran eagerly) and
+        `traces` (how many graphs the model was traced in: one per trace of the step).
     """
-    return _training(train_tf, params, X, y, np.asarray(params[0][0]).dtype.name,
+    return _training(train_tf, params, X, y, np.asarray(params[0][0]).dtype.name, autodiff,
                      epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
 
 
 @beside_learner(policy="mixed_float16")
 def mixed_training_report(train_tf: Callable, params: Sequence[tuple[np.ndarray, np.ndarray]],
                           X: np.ndarray, y: np.ndarray, *, epochs: int, lr: float,
-                          batch_size: int, seed: int) -> dict:
+                          batch_size: int, seed: int, autodiff: bool = True) -> dict:
     """`training_report` for a network under the `mixed_float16` policy: float16
     computation, float32 weights (`params` are cast to float32)."""
-    return _training(train_tf, params, X, y, None,
+    return _training(train_tf, params, X, y, None, autodiff,
                      epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
 
 
@@ -310,43 +394,11 @@ def mixed_precision_report(layer_class: Callable, x: np.ndarray, *, units: int) 
 
 # --- Graph evidence: how a result was computed, re-checked outside the sandbox ----------
 #
-# Values alone cannot tell whether a gradient came from the learner's formula or from
-# TensorFlow's automatic differentiation. The checks below trace the code under test
-# inside `tf.function` and send back the traced graph (a serialized GraphDef, as a uint8
-# array: plain data). `read_graph` parses it in the trusted process, which then inspects
-# its operations (a `tf.custom_gradient` leaves an `IdentityN` op whose attribute
-# `_gradient_op_type` is "CustomGradient-..."; TensorFlow's own gradient rules leave ops
-# in a "gradient_tape/" or "gradients/" name scope, and kernels such as `BiasAddGrad`)
-# and runs the graph itself on inputs of its own choosing, so a graph that was forged in
-# the sandbox still has to compute the right values, with the right operations.
-
-MAX_GRAPH_BYTES = 32 * 2**20
-MAX_GRAPH_NODES = 5_000
-MAX_TENSOR_ELEMENTS = 2**20
-AUTODIFF_SCOPES = ("gradient_tape", "gradients")
-# Kernels that only TensorFlow's registered gradient rules emit for the operations of
-# this chapter's layers and losses (a hand-written gradient has no use for them).
-GRADIENT_KERNELS = frozenset({"BiasAddGrad", "BroadcastGradientArgs", "UnsortedSegmentSum",
-                              "Reciprocal", "SigmoidGrad", "TanhGrad", "SoftmaxGrad"})
-BUILTIN_LOSSES = frozenset({"SparseSoftmaxCrossEntropyWithLogits",
-                            "SoftmaxCrossEntropyWithLogits", "LogSoftmax"})
-UPDATES = frozenset({"AssignSubVariableOp", "AssignVariableOp", "AssignAddVariableOp",
-                     "ResourceApplyGradientDescent"})
-# Operations a graph may contain for the trusted process to run it: pure tensor
-# arithmetic, no files, no Python, no control flow, no variables.
-RUNNABLE = frozenset({
-    "Placeholder", "Const", "Identity", "IdentityN", "NoOp", "StopGradient", "PreventGradient",
-    "MatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum", "Transpose", "BiasAdd", "BiasAddGrad",
-    "Add", "AddV2", "AddN", "Sub", "Mul", "RealDiv", "Div", "DivNoNan", "FloorDiv", "FloorMod",
-    "Neg", "Abs", "Sign", "Square", "Sqrt", "Rsqrt", "Reciprocal", "Exp", "Log", "Log1p",
-    "Maximum", "Minimum", "Max", "Min", "Sum", "Mean", "Prod", "Cast", "Shape", "Size", "Rank",
-    "Reshape", "ExpandDims", "Squeeze", "StridedSlice", "Slice", "Pack", "Unpack", "ConcatV2",
-    "GatherV2", "GatherNd", "OneHot", "Range", "Fill", "ZerosLike", "OnesLike", "Tile",
-    "BroadcastTo", "BroadcastGradientArgs", "UnsortedSegmentSum", "Softmax", "LogSoftmax",
-    "SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits", "Relu",
-    "ReluGrad", "Sigmoid", "SigmoidGrad", "Tanh", "TanhGrad", "Greater", "GreaterEqual",
-    "Less", "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr", "LogicalNot",
-    "Select", "SelectV2", "IsFinite", "All", "Any"})
+# The checks below trace the code under test inside `tf.function` and send back the traced
+# graph (a serialized GraphDef, as a uint8 array: plain data). The grader's trusted
+# process reads it (`autograder.tf_inspect`): it looks for the custom-gradient blocks
+# the exercise asks for and runs the graph itself on inputs of its own choosing, so a
+# graph that was forged in the sandbox still has to compute the right values.
 
 
 def _graph_data(graph_def) -> np.ndarray:
@@ -361,16 +413,18 @@ def _specs(inputs: Sequence[np.ndarray]):
 
 @beside_learner
 def gradient_graph(function: Callable, inputs: Sequence[np.ndarray],
-                   upstream: np.ndarray | None = None) -> dict:
+                   upstream: np.ndarray | None = None, *, autodiff: bool = True) -> dict:
     """The graph of `function(*inputs)` and its gradients, traced with `tf.function`.
 
-    The same computation as `gradients(function, inputs, upstream, mode="function")`,
-    but what comes back is the traced graph: placeholders `input_0`, `input_1`, ...
-    (and `upstream`), outputs `output` and `gradient_i` for each floating input i whose
-    gradient is not None. Read it with `read_graph`.
+    The same computation as `gradients(function, inputs, upstream, mode="function")`
+    (autodiff=False refuses TensorFlow's own gradient rules while it is traced), but what
+    comes back is the traced graph: placeholders `input_0`, `input_1`, ... (and
+    `upstream`), outputs `output` and `gradient_i` for each floating input i whose
+    gradient is not None.
 
     Returns:
-        {"graph": the serialized GraphDef as a uint8 array}
+        {"graph": the serialized GraphDef as a uint8 array, "operations": the number of
+         operations in it}
     """
     tf = _tf()
     watched = [i for i, value in enumerate(inputs) if np.asarray(value).dtype.kind == "f"]
@@ -391,14 +445,17 @@ def gradient_graph(function: Callable, inputs: Sequence[np.ndarray],
         return named
 
     specs = [*_specs(inputs), tf.TensorSpec(seed.shape, tf.as_dtype(seed.dtype), name="upstream")]
-    traced = tf.function(run, autograph=False).get_concrete_function(*specs)
-    return {"graph": _graph_data(traced.graph.as_graph_def())}
+    with _guard(autodiff):
+        traced = tf.function(run, autograph=False).get_concrete_function(*specs)
+    graph_def = traced.graph.as_graph_def()
+    return {"graph": _graph_data(graph_def), "operations": len(graph_def.node)}
 
 
 @beside_learner
 def layer_graph(layer_class: Callable, x: np.ndarray, upstream: np.ndarray, *, units: int,
-                activation: str | None = None) -> dict:
-    """The traced graph of `layer_class(units, activation=activation)` and its gradients.
+                activation: str | None = None, autodiff: bool = True) -> dict:
+    """The traced graph of `layer_class(units, activation=activation)` and its gradients
+    (autodiff=False: as in `layer_report`).
 
     The layer is built on `x`; its weights become constants of the graph (read back as
     the outputs `kernel` and `bias`). Placeholders `input_0` (x) and `upstream`; outputs
@@ -426,128 +483,11 @@ def layer_graph(layer_class: Callable, x: np.ndarray, upstream: np.ndarray, *, u
         return named + [tf.identity(grad, name=f"gradient_{name}") for name, grad in
                         zip(["x", "kernel", "bias"], grads, strict=True) if grad is not None]
 
-    traced = tf.function(run, autograph=False).get_concrete_function(
-        *_specs([x]), tf.TensorSpec(np.shape(upstream), tf.as_dtype(np.asarray(upstream).dtype),
-                                    name="upstream"))
+    with _guard(autodiff, PLUMBING):
+        traced = tf.function(run, autograph=False).get_concrete_function(
+            *_specs([x]), tf.TensorSpec(np.shape(upstream),
+                                        tf.as_dtype(np.asarray(upstream).dtype), name="upstream"))
     frozen = convert_variables_to_constants_v2(traced)
     return {"graph": _graph_data(frozen.graph.as_graph_def())}
 
 
-class GraphRejected(ValueError):
-    """A graph that is too large, malformed, or holds operations that may not run here."""
-
-
-class TracedGraph:
-    """A graph sent back by `gradient_graph`, `layer_graph` or `training_report`, read in
-    the trusted process: its operations, and (for graphs of plain tensor arithmetic) the
-    values it computes from inputs chosen here.
-    """
-
-    def __init__(self, data: np.ndarray) -> None:
-        tf = _tf()
-        data = np.asarray(data)
-        if data.dtype != np.uint8 or data.ndim != 1 or not 0 < data.size <= MAX_GRAPH_BYTES:
-            raise GraphRejected("no graph, or not a serialized graph")
-        try:
-            self.graph_def = tf.compat.v1.GraphDef.FromString(data.tobytes())
-        except Exception as error:  # noqa: BLE001 - any parse failure rejects the graph
-            raise GraphRejected(f"not a graph: {type(error).__name__}") from None
-        self.nodes = list(self.graph_def.node)
-        for function in self.graph_def.library.function:
-            self.nodes += list(function.node_def)
-        if len(self.nodes) > MAX_GRAPH_NODES:
-            raise GraphRejected(f"the graph has more than {MAX_GRAPH_NODES} operations")
-        self._by_name = {node.name: node for node in self.graph_def.node}
-
-    def ops(self, *types: str) -> list[str]:
-        """Names of the nodes whose operation is one of `types`."""
-        return [node.name for node in self.nodes if node.op in types]
-
-    def custom_gradients(self) -> list[int]:
-        """For each `tf.custom_gradient` in the graph, the number of tensors it joins
-        (its outputs plus its inputs: 4 for dense(x, W, b), 3 for a loss(logits, labels))."""
-        found = []
-        for node in self.nodes:
-            kind = node.attr["_gradient_op_type"].s.decode(errors="replace") \
-                if "_gradient_op_type" in node.attr else ""
-            if node.op == "IdentityN" and kind.startswith("CustomGradient-"):
-                found.append(sum(1 for name in node.input if not name.startswith("^")))
-        return found
-
-    def autodiff(self) -> list[str]:
-        """Operations made by TensorFlow's own gradient rules: "Op (name)" for each node in
-        a "gradient_tape/" or "gradients/" name scope, or whose kernel only those rules use."""
-        found = []
-        for node in self.nodes:
-            scopes = node.name.split("/")[:-1]
-            if node.op in GRADIENT_KERNELS or any(scope.startswith(AUTODIFF_SCOPES)
-                                                  for scope in scopes):
-                found.append(f"{node.op} ({node.name})")
-        return found
-
-    def builtin_losses(self) -> list[str]:
-        """Operations of TensorFlow's built-in softmax losses (and log-softmax)."""
-        return self.ops(*BUILTIN_LOSSES)
-
-    def updates(self) -> list[str]:
-        """Operations that write a variable (the SGD update)."""
-        return self.ops(*UPDATES)
-
-    def depends_on_custom_gradient(self, output: str) -> bool:
-        """Whether the node `output` is computed from a `tf.custom_gradient` block."""
-        pending, seen = [output], set()
-        while pending:
-            node = self._by_name.get(pending.pop().lstrip("^").split(":")[0])
-            if node is None or node.name in seen:
-                continue
-            seen.add(node.name)
-            if node.op == "IdentityN" and "_gradient_op_type" in node.attr:
-                return True
-            pending += list(node.input)
-        return False
-
-    def has(self, name: str) -> bool:
-        return name in self._by_name
-
-    def run(self, feeds: dict[str, np.ndarray], fetches: Sequence[str]) -> list[np.ndarray]:
-        """Run the graph here: feed the placeholders named in `feeds`, return `fetches`.
-
-        Only graphs of plain tensor arithmetic (the operations in RUNNABLE, no functions)
-        whose every tensor has a known shape of at most MAX_TENSOR_ELEMENTS entries run.
-        """
-        tf = _tf()
-        if self.graph_def.library.function:
-            raise GraphRejected("the graph calls functions of its own (a nested tf.function?)")
-        strange = sorted({node.op for node in self.nodes} - RUNNABLE)
-        if strange:
-            raise GraphRejected(f"the graph holds operations that are not run here: {strange}")
-        graph = tf.Graph()
-        with graph.as_default():
-            try:
-                tf.graph_util.import_graph_def(self.graph_def, name="")
-            except Exception as error:  # noqa: BLE001 - a malformed graph is rejected
-                raise GraphRejected(f"the graph cannot be loaded: {type(error).__name__}") \
-                    from None
-        for operation in graph.get_operations():
-            for tensor in operation.outputs:
-                shape = tensor.shape
-                if not shape.is_fully_defined() or shape.num_elements() > MAX_TENSOR_ELEMENTS:
-                    raise GraphRejected(f"{tensor.name} has the shape {shape}, which is not "
-                                        "known in advance or is too large")
-        for name in [*feeds, *fetches]:
-            if name not in self._by_name:
-                raise GraphRejected(f"the graph has no tensor {name!r}")
-        for name in feeds:
-            if self._by_name[name].op != "Placeholder":
-                raise GraphRejected(f"{name!r} is not an input of the graph")
-        with tf.compat.v1.Session(graph=graph) as session:
-            values = session.run([f"{name}:0" for name in fetches],
-                                 {f"{name}:0": np.asarray(value) for name, value in feeds.items()})
-        return [np.array(value) for value in values]
-
-
-def read_graph(report: dict) -> TracedGraph:
-    """The graph in a report of `gradient_graph`, `layer_graph` or `training_report`."""
-    if not isinstance(report, dict) or "graph" not in report:
-        raise GraphRejected("the report holds no graph")
-    return TracedGraph(report["graph"])

@@ -1,7 +1,8 @@
 """Chapter 8 submissions that cheat or break: TensorFlow code is graded by values too.
 
 The chapter's tests call course checks (`dlbook.tf_checks`) that run next to the
-learner's code in the sandbox and send back only arrays; the references (TensorFlow's
+learner's code in the sandbox and send back only arrays (and traced graphs, which the
+trusted process reads and re-runs: `autograder.tf_inspect`); the references (TensorFlow's
 automatic differentiation, NumPy formulas) are computed in the trusted process. So a
 forged tensor, a monkeypatched TensorFlow or NumPy inside the sandbox, or a training
 loop that never ends costs exactly the exercises it touches.
@@ -10,12 +11,13 @@ loop that never ends costs exactly the exercises it touches.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import sys
 import textwrap
 
 import nbformat
 import pytest
-from catalogue import wrong_answer
+from catalogue import CATALOGUE_DIR, wrong_answer
 from notebook_tools import filled_in, read, solution_cells, without_markers
 
 from autograder.course import ROOT, Notebook
@@ -30,6 +32,17 @@ POINTS = {"test_ex8_1_dense": 3, "test_ex8_2_softmax_cross_entropy": 3,
 LIMITS = Limits(budget_s=480.0, call_s=60.0, memory_bytes=6 * 2**30)
 
 NO_SANDBOX = bwrap_available()
+
+
+def _accepted():
+    spec = importlib.util.spec_from_file_location("ch08_catalogue",
+                                                  CATALOGUE_DIR / "ch08_capstone.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ACCEPTED
+
+
+ACCEPTED = _accepted()
 
 
 def _with_answer(notebook, grade_id: str, code: str):
@@ -79,12 +92,27 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
     cases["autodiff_dense"] = (_with_answer(reference, "ex8_1_dense", wrong_answer(
         NOTEBOOK.assignment, "ex8_1_dense", "no tf.custom_gradient")),
         {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
+    # Autodiff under another name (tf.gradients(..., name="backward") in graphs, a tape
+    # eagerly): the values are right, but TensorFlow's own gradient rules refuse to run
+    # while the checks differentiate it in the sandbox.
+    cases["named_autodiff_dense"] = (_with_answer(reference, "ex8_1_dense", wrong_answer(
+        NOTEBOOK.assignment, "ex8_1_dense", "grad calls tf.gradients under another name")),
+        {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})
+    # Right answers written another way (a fused BiasAddGrad for db, tf.math.reciprocal
+    # for 1/B) earn every point.
+    variants = {variant.exercise: variant.source for variant in ACCEPTED
+                if variant.variant.startswith(("db with", "1/B as"))}
+    cases["accepted_variants"] = (_with_answer(_with_answer(
+        reference, "ex8_1_dense", variants["ex8_1_dense"]), "ex8_2_softmax_cross_entropy",
+        variants["ex8_2_softmax_cross_entropy"]), {})
     # Autodiff, with the course's checks patched inside the sandbox so that the traced
-    # graph shows a custom gradient (whose gradient is zero) and the graph inspector
-    # always agrees: the graph is read and re-run in the trusted process, which is not
-    # patched, and its values are wrong (the patched check also spoils the learner's own
-    # softmax_cross_entropy, whose graph it traces too).
+    # graph shows a custom gradient (whose gradient is zero) and TensorFlow's gradient
+    # rules are never refused: the graph is read and re-run in the trusted process, which
+    # is not patched, and its values are wrong (the patched check also spoils the learner's
+    # own softmax_cross_entropy, whose graph it traces too).
     cases["patched_graph_checks"] = (_with_answer(reference, "ex8_1_dense", '''
+        import contextlib
+
         import dlbook.tf_checks as checks
 
         def dense(x, W, b):
@@ -100,8 +128,7 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
             return real(wrapped, inputs, upstream)
 
         checks.gradient_graph.check = forged
-        checks.TracedGraph.autodiff = lambda self: []
-        checks.TracedGraph.custom_gradients = lambda self: [4]
+        checks.refusing_autodiff = lambda allowed=frozenset(): contextlib.nullcontext()
         '''), {"test_ex8_1_dense": 0, "test_ex8_2_softmax_cross_entropy": 0,
                "test_ex8_3_CustomDense": 0})
     # A training loop that never returns is stopped after the per-call limit.
@@ -163,7 +190,8 @@ def test_the_worker_runs_only_course_checks():
 
     assert worker._course_check("dlbook.tf_checks:gradients") is tf_checks.gradients.check
     for path in ["os:system", "dlbook.data:load_mnist", "dlbook.tf_checks:_numpy",
-                 "dlbook.tf_checks", "builtins:eval",
+                 "dlbook.tf_checks", "builtins:eval", "dlbook.tf_checks:refusing_autodiff",
+                 "autograder.tf_inspect:read_graph",
                  "dlbook.nowhere:gradients", "dlbook.tf_checks:gradients.check"]:
         with pytest.raises(NameError, match="not a check of the course"):
             worker._course_check(path)

@@ -21,18 +21,19 @@ from hypothesis import strategies as st  # noqa: E402
 from notebook_tools import load_reference  # noqa: E402
 
 from autograder.course import Notebook  # noqa: E402
+from autograder.tf_inspect import GraphRejected, TracedGraph, read_graph  # noqa: E402
 from dlbook.data import load_mnist  # noqa: E402
 from dlbook.tf_checks import (  # noqa: E402
     MODES,
-    GraphRejected,
-    TracedGraph,
+    AutodiffRefused,
     float16_underflow,
     gradient_graph,
     gradients,
     layer_graph,
+    layer_report,
     mixed_precision_report,
     mixed_training_report,
-    read_graph,
+    refusing_autodiff,
     training_report,
 )
 
@@ -221,8 +222,6 @@ def test_on_the_gpu_gradients_match_and_mixed_precision_trains():  # pragma: no 
 
 
 def test_checks_run_in_float32_whatever_policy_the_notebook_left_set():
-    from dlbook.tf_checks import layer_report
-
     x = np.ones((2, 3), np.float32)
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
@@ -294,6 +293,101 @@ def test_a_variable_read_inside_a_block_needs_the_variables_keyword(compiled):
     assert [float(g) for g in gradient(with_keyword)] == [2.0, 3.0]
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize(("variable", "passed", "keyword_needed"), [
+    ("trainable tf.Variable", False, {False: True, True: True}),
+    ("non-trainable tf.Variable", False, {False: False, True: False}),
+    ("trainable tf.Variable", True, {False: False, True: False}),
+    ("keras.Variable", True, {False: True, True: False}),
+    ("non-trainable keras.Variable", False, {False: False, True: False}),
+])
+def test_the_keyword_is_needed_for_a_watched_variable_not_found_among_the_arguments(
+        variable, passed, keyword_needed, compiled):
+    """The chapter's statement: a trainable variable read in the block and not passed in
+    needs `variables=`; a non-trainable one never; a Keras variable passed as an argument
+    still does eagerly (TensorFlow sees the tf.Variable it wraps being read)."""
+    make = {"trainable tf.Variable": lambda: tf.Variable(2.0),
+            "non-trainable tf.Variable": lambda: tf.Variable(2.0, trainable=False),
+            "keras.Variable": lambda: keras.Variable(2.0),
+            "non-trainable keras.Variable": lambda: keras.Variable(2.0, trainable=False)}
+    v = make[variable]()
+
+    @tf.custom_gradient
+    def reads(x):
+        value = tf.convert_to_tensor(v)
+        return x * value, lambda upstream: upstream * value
+
+    @tf.custom_gradient
+    def takes(x, w):
+        value = tf.convert_to_tensor(w)
+        return x * value, lambda upstream: (upstream * value, upstream * x)
+
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = takes(x, v) if passed else reads(x)
+        return tape.gradient(y, x)
+
+    run = tf.function(run) if compiled else run
+    if keyword_needed[compiled]:
+        with pytest.raises(TypeError, match="keyword argument 'variables'"):
+            run(tf.constant(3.0))
+    else:
+        assert float(run(tf.constant(3.0))) == 2.0
+
+
+def _memory_held_by_a_recording_tape(mode: str, megabytes: int) -> float:
+    """MB that a tape holds after the forward pass of a custom-gradient block with two
+    intermediates of `megabytes` each whose grad reads only the input (a fresh process)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f'''
+        import gc
+        from dlbook.devices import quiet_tensorflow
+        quiet_tensorflow()
+        import tensorflow as tf
+
+        def rss():
+            with open("/proc/self/status") as status:
+                line = next(line for line in status if line.startswith("VmRSS"))
+            return int(line.split()[1]) / 1024
+
+        @tf.custom_gradient
+        def block(x):
+            h = tf.exp(x)
+            y = tf.reduce_sum(h * h)  # intermediates h and h * h, never used by grad
+            return y, lambda upstream: upstream * 2 * tf.exp(2 * x)
+
+        n = {megabytes} * 2**20 // 4
+        forward = tf.function(block) if "{mode}" == "function" else block
+        x = tf.random.uniform([n], maxval=0.1)
+        for _ in range(2):  # the second time measured, after every kernel is loaded
+            gc.collect()
+            before = rss()
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = forward(x)
+            held = rss() - before
+            tape.gradient(y, x)
+            del tape, y
+        print(held)
+    ''')
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=300)
+    return float(done.stdout.split()[-1])
+
+
+def test_a_custom_gradient_keeps_only_what_grad_reads_under_tf_function_not_eagerly():
+    """Eagerly the tape records the block's inner operations and keeps their results (two
+    intermediates of 100 MB: about 200 MB); traced, the block keeps what grad reads (x)."""
+    eager = _memory_held_by_a_recording_tape("eager", 100)
+    traced = _memory_held_by_a_recording_tape("function", 100)
+    assert eager > 150, f"the eager tape held only {eager:.0f} MB"
+    assert traced < 50, f"the traced block held {traced:.0f} MB"
+
+
 def test_autodiff_of_the_same_stable_forward_pass_is_exact_at_1e4_and_naive_is_nan():
     def same_forward(logits, labels):
         return capstone.softmax_cross_entropy.__wrapped__(logits, labels)[0]
@@ -317,10 +411,12 @@ def test_the_custom_loss_gradient_is_a_much_shorter_backward_pass():
     def same_forward(logits, labels):
         return capstone.softmax_cross_entropy.__wrapped__(logits, labels)[0]
 
-    custom = read_graph(gradient_graph(capstone.softmax_cross_entropy, [logits, labels]))
-    autodiff = read_graph(gradient_graph(same_forward, [logits, labels]))
-    assert not custom.autodiff() and len(autodiff.autodiff()) > 100
-    assert 3 * len(custom.nodes) < len(autodiff.nodes)
+    custom = gradient_graph(capstone.softmax_cross_entropy, [logits, labels], autodiff=False)
+    autodiff = gradient_graph(same_forward, [logits, labels])
+    assert 3 * custom["operations"] < autodiff["operations"]
+    assert len(read_graph(custom).nodes) == custom["operations"]
+    with pytest.raises(AutodiffRefused, match="gradient rule"):
+        gradient_graph(same_forward, [logits, labels], autodiff=False)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -337,27 +433,47 @@ def test_keras_compile_wraps_any_mixed_float16_optimizer_in_a_loss_scale_optimiz
     assert not isinstance(model32.optimizer, keras.optimizers.LossScaleOptimizer)
 
 
-def test_tf_function_uses_xla_only_when_asked():
-    spec = tf.TensorSpec((), tf.float32)
-    plain = tf.function(lambda x: 2 * x).get_concrete_function(spec)
-    xla = tf.function(lambda x: 2 * x, jit_compile=True).get_concrete_function(spec)
-    assert "_XlaMustCompile" not in plain.function_def.attr
-    assert xla.function_def.attr["_XlaMustCompile"].b
+@pytest.mark.parametrize(("jit_compile", "xla"), [(None, False), (False, False), (True, True)])
+def test_tf_function_uses_xla_only_when_asked(jit_compile, xla):
+    """`_XlaMustCompile` is set by jit_compile=False too (to False): read its value."""
+    traced = tf.function(lambda x: 2 * x, jit_compile=jit_compile).get_concrete_function(
+        tf.TensorSpec((), tf.float32))
+    attr = traced.function_def.attr
+    assert ("_XlaMustCompile" in attr) == (jit_compile is not None)
+    assert capstone.compiled_with_xla(traced) == xla
 
 
-def test_keras_fit_turns_xla_on_by_itself_only_when_a_gpu_is_seen(monkeypatch):
+def test_jit_compile_auto_is_an_argument_of_compile_not_fit():
+    import inspect
+
+    assert inspect.signature(keras.Model.compile).parameters["jit_compile"].default == "auto"
+    assert "jit_compile" not in inspect.signature(keras.Model.fit).parameters
+
+
+def test_keras_compile_turns_xla_on_by_itself_only_with_a_gpu_and_not_eagerly(monkeypatch):
     model = capstone.build_model([3, 2])
     model.compile(optimizer="sgd", loss="mse")
-    assert model.jit_compile is False  # this machine: CPU only
+    if not HAS_GPU:
+        assert model.jit_compile is False  # CPU only: "auto" means no XLA
     real = tf.config.list_physical_devices
     fake_gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
 
     def with_a_gpu(kind=None):
-        return real(kind) + ([fake_gpu] if kind in (None, "GPU") else [])
+        return real(kind) + ([fake_gpu] if kind in (None, "GPU") and not HAS_GPU else [])
 
     monkeypatch.setattr(tf.config, "list_physical_devices", with_a_gpu)
     model.compile(optimizer="sgd", loss="mse")  # jit_compile="auto", the default
     assert model.jit_compile is True
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+    assert model.jit_compile is False
+    from tensorflow.python.framework import config
+
+    config.enable_op_determinism()
+    try:
+        model.compile(optimizer="sgd", loss="mse")
+        assert model.jit_compile is False
+    finally:
+        config.disable_op_determinism()
 
 
 # --- Loss scaling in train_tf -----------------------------------------------------------------
@@ -402,16 +518,103 @@ def test_train_tf_scales_the_loss_so_tiny_float16_gradients_survive():
     np.testing.assert_allclose(kernel, exact["params"][0][0], rtol=1e-2)
 
 
-def test_train_tf_skips_overflowing_steps_and_halves_the_scale():
-    rng = np.random.default_rng(1)
-    X = rng.normal(scale=20, size=(32, 3))
-    y = (X[:, 0] > 0).astype(int)
-    start = [(rng.normal(scale=0.01, size=(3, 2)), np.zeros(2))]
-    report = mixed_training_report(capstone.train_tf, start, X, y, epochs=4, lr=1e-3,
-                                   batch_size=8, seed=0)
-    losses = report["history"]["loss"]
-    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
-    assert all(np.all(np.isfinite(array)) for pair in report["params"] for array in pair)
+def test_train_tf_skips_overflowing_steps_and_halves_the_scale_until_they_fit():
+    """Rows x = (12, 12, 12), label 0, zero weights: the scaled kernel gradient is 6 S,
+    which overflows float16 at S = 2^15 and 2^14 only, so exactly two of the eight steps
+    are skipped and the weights are those of six float32 SGD steps."""
+    X, y = np.full((32, 3), 12.0), np.zeros(32, int)
+    start = [(np.zeros((3, 2)), np.zeros(2))]
+    report = mixed_training_report(capstone.train_tf, start, X, y, epochs=2, lr=2.0**-7,
+                                   batch_size=8, seed=0, autodiff=False)
+    for skipped in [2, 1, 3]:
+        steps = 8 - skipped
+        exact = training_report(capstone.train_tf, start, np.full((8 * steps, 3), 12.0),
+                                np.zeros(8 * steps, int), epochs=1, lr=2.0**-7, batch_size=8,
+                                seed=0)
+        same = all(np.allclose(got, want, rtol=1e-2, atol=1e-6) for got, want in zip(
+            report["params"][0], exact["params"][0], strict=True))
+        assert same == (skipped == 2), f"{skipped} skipped steps: {same}"
+
+
+def test_train_tf_doubles_the_scale_after_2000_finite_steps():
+    """x = 1.5, logits -80 and 80: every gradient is exact in float16, 1.5 S for the
+    kernel, which overflows only at S = 2^16. Step 2,001, the first at 2^16, is skipped."""
+    X, y = np.full((4004, 1), 1.5), np.zeros(4004, int)
+    start = [(np.zeros((1, 2)), np.array([-80.0, 80.0]))]
+    report = mixed_training_report(capstone.train_tf, start, X, y, epochs=1, lr=2.0**-10,
+                                   batch_size=2, seed=0, autodiff=False)
+    kernel = report["params"][0][0]
+    assert kernel[0, 0] == -kernel[0, 1] == 2001 * 1.5 * 2.0**-10  # 2,002 steps, one skipped
+
+
+# --- Automatic differentiation refused, and right answers written differently -----------------
+
+
+def _named_autodiff_dense():
+    @tf.custom_gradient
+    def dense(x, W, b):
+        z = tf.matmul(x, W) + b
+
+        def grad(dz):
+            if tf.executing_eagerly():
+                with tf.GradientTape() as tape:
+                    tape.watch([x, W, b])
+                    again = tf.matmul(x, W) + b
+                return tape.gradient(again, [x, W, b], output_gradients=dz)
+            return tf.gradients(z, [x, W, b], grad_ys=dz, name="backward")
+
+        return z, grad
+
+    return dense
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_autodiff_inside_a_custom_gradient_is_refused_whatever_it_is_named(mode):
+    rng = np.random.default_rng(5)
+    x, W, b, dz = (rng.normal(size=shape) for shape in [(4, 3), (3, 2), (2,), (4, 2)])
+    cheat = _named_autodiff_dense()
+    _, right = gradients(cheat, [x, W, b], dz, mode=mode)  # the values alone are right
+    assert rel(right[1], x.T @ dz) < 1e-12
+    with pytest.raises(AutodiffRefused, match="AddV2"):
+        gradients(cheat, [x, W, b], dz, mode=mode, autodiff=False)
+    _, grads = gradients(capstone.dense, [x, W, b], dz, mode=mode, autodiff=False)
+    assert rel(grads[1], x.T @ dz) < 1e-12
+    _, (again,) = gradients(tf.exp, [x], mode=mode)  # the rules are back afterwards
+    assert rel(again, np.exp(x)) < 1e-12
+
+
+def test_refusing_autodiff_reports_an_attempt_the_code_under_test_caught():
+    def sneaky(x):
+        try:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = tf.exp(x)
+            return tape.gradient(y, x)
+        except Exception:  # noqa: BLE001 - what a learner might write
+            return x
+
+    with pytest.raises(AutodiffRefused, match="Exp"), refusing_autodiff():
+        sneaky(tf.constant(1.0))
+
+
+def _variants():
+    import importlib.util
+
+    from catalogue import CATALOGUE_DIR
+
+    spec = importlib.util.spec_from_file_location("ch08_catalogue",
+                                                  CATALOGUE_DIR / "ch08_capstone.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ACCEPTED
+
+
+@pytest.mark.parametrize("variant", _variants(), ids=lambda variant: variant.variant[:40])
+def test_right_answers_written_differently_pass_the_exercise_tests(variant):
+    from catalogue import chapter_notebook, run_test_cell
+
+    failure = run_test_cell(chapter_notebook("08_capstone"), variant.exercise, variant.source)
+    assert failure is None, f"{variant.exercise}, {variant.variant}: {failure}"
 
 
 # --- Graph evidence -----------------------------------------------------------------------------
@@ -420,21 +623,23 @@ def test_train_tf_skips_overflowing_steps_and_halves_the_scale():
 def test_the_reference_answers_leave_the_graph_evidence_the_tests_ask_for():
     rng = np.random.default_rng(4)
     x, W, b, dz = (rng.normal(size=shape) for shape in [(4, 3), (3, 2), (2,), (4, 2)])
-    graph = read_graph(gradient_graph(capstone.dense, [x, W, b], dz))
-    assert graph.custom_gradients() == [4] and not graph.autodiff()
+    graph = read_graph(gradient_graph(capstone.dense, [x, W, b], dz, autodiff=False))
+    assert graph.custom_gradients() == [4]
     out, dx, dW, db = graph.run({"input_0": x, "input_1": W, "input_2": b, "upstream": dz},
                                 ["output", "gradient_0", "gradient_1", "gradient_2"])
     for got, want in zip([out, dx, dW, db], [x @ W + b, dz @ W.T, x.T @ dz, dz.sum(0)],
                          strict=True):
         assert rel(got, want) < 1e-12
     layer = read_graph(layer_graph(capstone.CustomDense, x.astype(np.float32),
-                                   dz.astype(np.float32), units=2, activation="relu"))
-    assert sorted(layer.custom_gradients()) == [2, 4] and not layer.autodiff()
+                                   dz.astype(np.float32), units=2, activation="relu",
+                                   autodiff=False))
+    assert sorted(layer.custom_gradients()) == [2, 4]
     X, y = rng.normal(size=(12, 3)), rng.integers(0, 2, size=12)
-    report = training_report(capstone.train_tf, [(W, b)], X, y, epochs=1, lr=0.1,
-                             batch_size=4, seed=0)
+    report = training_report(capstone.train_tf, [(W, b)], X, y, epochs=2, lr=0.1,
+                             batch_size=5, seed=0, autodiff=False)
     step = read_graph(report)
     assert step.custom_gradients() == [3] and step.updates() and not step.builtin_losses()
+    assert report["traces"] == 2  # batches of 5 and of 2, over two epochs
 
 
 def test_a_graph_that_does_more_than_arithmetic_is_not_run_in_the_trusted_process(tmp_path):

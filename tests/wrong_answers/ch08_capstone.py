@@ -1,4 +1,10 @@
-"""Chapter 8: answers that compute the right numbers the wrong way, or the wrong numbers."""
+"""Chapter 8: answers that compute the right numbers the wrong way, or the wrong numbers.
+
+ACCEPTED, at the end, lists right answers written differently from the reference, which
+the same tests must pass (tests/test_chapter08_reference.py runs them).
+"""
+
+from dataclasses import dataclass
 
 from catalogue import Wrong
 
@@ -333,4 +339,178 @@ WRONG += [
     Wrong("ex8_5_train_tf", "the generator is re-made every epoch: the same batches each time",
           _loop().replace("        perm = rng.permutation(count)",
                           "        perm = np.random.default_rng(seed).permutation(count)")),
+]
+
+# Found by reviewers (issue 20): gradients left to TensorFlow under another name, and
+# training loops whose numbers come out right for the wrong reason.
+WRONG += [
+    Wrong("ex8_1_dense", "grad calls tf.gradients under another name (a tape when eager)",
+          '''
+@tf.custom_gradient
+def dense(x, W, b):
+    z = tf.matmul(x, W) + b
+
+    def grad(dz):
+        if tf.executing_eagerly():
+            with tf.GradientTape() as tape:
+                tape.watch([x, W, b])
+                again = tf.matmul(x, W) + b
+            return tape.gradient(again, [x, W, b], output_gradients=dz)
+        return tf.gradients(z, [x, W, b], grad_ys=dz, name="backward")
+
+    return z, grad
+'''),
+    Wrong("ex8_1_dense", "the forward pass runs a tape and hands its gradients to grad",
+          '''
+@tf.custom_gradient
+def dense(x, W, b):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, W, b])
+        z = tf.nn.bias_add(tf.matmul(x, W), b)
+
+    def grad(dz):
+        return tape.gradient(z, [x, W, b], output_gradients=dz)
+
+    return z, grad
+'''),
+    Wrong("ex8_2_softmax_cross_entropy", "grad calls tf.gradients under another name",
+          '''
+@tf.custom_gradient
+def softmax_cross_entropy(logits, labels):
+    shifted = logits - tf.reduce_max(logits, axis=1, keepdims=True)
+    log_p = shifted - tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True))
+    loss = -tf.reduce_mean(tf.gather(log_p, labels, axis=1, batch_dims=1))
+
+    def grad(upstream):
+        if tf.executing_eagerly():
+            with tf.GradientTape() as tape:
+                tape.watch(logits)
+                again = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                    labels, logits))
+            return tape.gradient(again, logits, output_gradients=upstream), None
+        return tf.gradients(loss, logits, grad_ys=upstream, name="my_backward")[0], None
+
+    return loss, grad
+'''),
+    Wrong("ex8_3_CustomDense", "call adds the bias outside dense: its gradient is autodiff's",
+          '''
+@keras.saving.register_keras_serializable(package="dlbook")
+class CustomDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activation
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        kernel = tf.convert_to_tensor(self.kernel)
+        zero = tf.zeros([self.units], kernel.dtype)
+        z = dense(inputs, kernel, zero) + tf.convert_to_tensor(self.bias)
+        return relu(z) if self.activation == "relu" else z
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation}
+'''),
+]
+
+_KERAS_LOSS = ("            loss = softmax_cross_entropy(logits, y_batch)\n"
+               "            objective = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with"
+               "_logits(y_batch, logits))\n"
+               "            objective = objective * 2.0**15 if mixed else objective")
+_DYNAMIC = _SCALED.replace("2.0**15", "scale")
+_DYNAMIC_SETUP = ("    scale = tf.Variable(2.0**15, trainable=False)\n"
+                  "    finite_steps = tf.Variable(0, trainable=False)")
+_UNSCALE_DYNAMIC = (
+    "        if mixed:\n"
+    "            gradients = [gradient / scale for gradient in gradients]\n"
+    "            finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(gradient))\n"
+    "                                    for gradient in gradients])\n"
+    "            gradients = [tf.where(finite, gradient, tf.zeros_like(gradient))\n"
+    "                         for gradient in gradients]\n"
+    "{rule}")
+_HALVE_AND_GROW = (
+    "            grow = tf.logical_and(finite, finite_steps + 1 >= 2000)\n"
+    "            scale.assign(tf.where(finite, tf.where(grow, 2 * scale, scale), scale / 2))\n"
+    "            finite_steps.assign(tf.where(finite & ~grow, finite_steps + 1, 0))")
+
+
+def _mixed(rule=_HALVE_AND_GROW, **changes):
+    return _loop(loss=_DYNAMIC, setup=_DYNAMIC_SETUP,
+                 after=_UNSCALE_DYNAMIC.format(rule=rule), **changes)
+
+
+WRONG += [
+    Wrong("ex8_5_train_tf", "the chapter's loss is returned but the built-in one differentiated",
+          _loop(loss=_KERAS_LOSS, after=_UNSCALE)),
+    Wrong("ex8_5_train_tf", "a new tf.function for every batch: the step is traced each time",
+          _mixed().replace(
+              "        losses = [step(",
+              "        losses = [tf.function(step.python_function, reduce_retracing=True)(")),
+    Wrong("ex8_5_train_tf", "an overflowing step is skipped but the loss scale never lowered",
+          _mixed(rule="            scale.assign(scale)")),
+    Wrong("ex8_5_train_tf", "the loss scale is halved after an overflow but never doubled",
+          _mixed(rule="            scale.assign(tf.where(finite, scale, scale / 2))")),
+    Wrong("ex8_5_train_tf", "the scale is halved on overflow but the step is applied anyway",
+          _mixed().replace("            gradients = [tf.where(finite, gradient, "
+                           "tf.zeros_like(gradient))\n"
+                           "                         for gradient in gradients]\n", "")),
+]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A right answer written another way: its exercise's tests must pass it."""
+
+    exercise: str
+    variant: str  # what it does differently, in one line
+    source: str
+
+
+ACCEPTED = [
+    Accepted("ex8_1_dense", "db with TensorFlow's fused BiasAddGrad kernel",
+             '''
+@tf.custom_gradient
+def dense(x, W, b):
+    z = tf.nn.bias_add(tf.matmul(x, W), b)
+
+    def grad(dz):
+        return (tf.matmul(dz, W, transpose_b=True), tf.matmul(x, dz, transpose_a=True),
+                tf.raw_ops.BiasAddGrad(out_backprop=dz))
+
+    return z, grad
+'''),
+    Accepted("ex8_1_dense", "transposes written out, the bias added with +, and a closure "
+             "under other names", '''
+@tf.custom_gradient
+def dense(x, W, b):
+    def backward(upstream):
+        return (upstream @ tf.transpose(W), tf.transpose(x) @ upstream,
+                tf.reduce_sum(upstream, axis=0))
+
+    return x @ W + b, backward
+'''),
+    Accepted("ex8_2_softmax_cross_entropy", "1/B as tf.math.reciprocal, P as a softmax",
+             '''
+@tf.custom_gradient
+def softmax_cross_entropy(logits, labels):
+    shifted = logits - tf.reduce_max(logits, axis=1, keepdims=True)
+    log_sum = tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=1))
+    picked = tf.gather(shifted, labels, axis=1, batch_dims=1) - log_sum
+    loss = -tf.reduce_mean(picked)
+
+    def grad(upstream):
+        shape = tf.shape(logits)
+        inverse_batch = tf.math.reciprocal(tf.cast(shape[0], logits.dtype))
+        p = tf.exp(shifted - log_sum[:, None])
+        y = tf.one_hot(labels, shape[1], dtype=logits.dtype)
+        return upstream * inverse_batch * (p - y), None
+
+    return loss, grad
+'''),
+    Accepted("ex8_5_train_tf", "the loss scale kept in float32 and grown with a counter "
+             "compared after incrementing", _mixed()),
 ]
