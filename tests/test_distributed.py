@@ -46,8 +46,8 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 # --- a cluster of `dask` processes --------------------------------------------------------
 
-def descendants(pids: set[int]) -> set[int]:
-    """`pids` and every process below them (from /proc)."""
+def process_parents() -> dict[int, int]:
+    """pid -> parent pid of every process (from /proc)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -56,6 +56,12 @@ def descendants(pids: set[int]) -> set[int]:
             except OSError:
                 continue
             parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def descendants(pids: set[int], parents: dict[int, int] | None = None) -> set[int]:
+    """`pids` and every process below them."""
+    parents = process_parents() if parents is None else parents
     found, pending = set(), list(pids)
     while pending:
         pid = pending.pop()
@@ -63,6 +69,21 @@ def descendants(pids: set[int]) -> set[int]:
             found.add(pid)
             pending += [child for child, parent in parents.items() if parent == pid]
     return found
+
+
+def forked_notebooks(pid: int) -> int:
+    """How many processes below `pid` a zygote forked for notebooks (holder, init and the
+    notebook itself: `autograder.zygote`)."""
+    parents = process_parents()
+
+    def zygote(process: int) -> bool:
+        try:
+            return b"zygote.py" in Path(f"/proc/{process}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    return sum(1 for process in descendants({pid}, parents)
+               if zygote(process) and zygote(parents.get(process, 0)))
 
 
 def alive(pid: int) -> bool:
@@ -208,7 +229,10 @@ def run_killing_a_worker(cluster: Cluster, command: list[str]) -> tuple[str, lis
                 log.seek(0)
                 pytest.fail("no worker was seen grading; the command said:\n"
                             + log.read().decode(errors="replace"))
-            time.sleep(1.0)  # well inside the notebooks: their sandboxes are running
+            while not forked_notebooks(pids[victim]) and time.monotonic() < deadline:
+                time.sleep(0.05)  # until a notebook runs in a sandbox there
+            assert forked_notebooks(pids[victim]), "no notebook was seen running"
+            time.sleep(0.5)
             cluster.watch()
             held = [str(key) for key in cluster.client.processing().get(victim, [])]
             os.kill(pids[victim], signal.SIGKILL)
