@@ -13,12 +13,16 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from autograder.course import ROOT, SOLUTIONS_DIR
-from autograder.jobs import Job, Outcome, judge_one
-from autograder.judge import Assignment
-from autograder.results import Verdict
 from autograder.sandbox import Limits, bwrap_available
+
+if TYPE_CHECKING:  # the judge (nbgrader and all) is imported by a worker's first notebook,
+    # in its thread, not by `worker_problem`, which runs on the worker's event loop
+    from autograder.jobs import Job, Outcome
+    from autograder.judge import Assignment
+    from autograder.results import Verdict
 
 
 class ClusterError(RuntimeError):
@@ -57,6 +61,8 @@ def worker_problem(isolate: bool, fingerprint: str) -> str | None:
 def judge_on_worker(assignment: Assignment, isolate: bool, limits: Limits, content: bytes,
                     fingerprint: str) -> Verdict:
     """Grade one notebook on a worker that holds the same checkout as the command."""
+    from autograder.jobs import judge_one
+
     if fingerprint != course_fingerprint(tuple(assignment.chapters)):
         raise ClusterError("this worker's course checkout differs from the grading "
                            f"command's (autograder/, dlbook/ or solutions/ of "
