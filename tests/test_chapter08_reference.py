@@ -583,18 +583,36 @@ def test_autodiff_inside_a_custom_gradient_is_refused_whatever_it_is_named(mode)
     assert rel(again, np.exp(x)) < 1e-12
 
 
-def test_refusing_autodiff_reports_an_attempt_the_code_under_test_caught():
-    def sneaky(x):
-        try:
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                y = tf.exp(x)
-            return tape.gradient(y, x)
-        except Exception:  # noqa: BLE001 - what a learner might write
-            return x
+def _tape_caught(x):
+    try:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.exp(x)
+        return tape.gradient(y, x)
+    except Exception:  # noqa: BLE001 - what a learner might write
+        return x
 
-    with pytest.raises(AutodiffRefused, match="Exp"), refusing_autodiff():
-        sneaky(tf.constant(1.0))
+
+def _forward_mode(x):
+    with tf.autodiff.ForwardAccumulator(x, tf.ones_like(x)) as accumulator:
+        y = tf.exp(x)
+    return accumulator.jvp(y)
+
+
+def _jacobian(x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.exp(x)
+    return tape.jacobian(y, x)
+
+
+@pytest.mark.parametrize("autodiff", [_tape_caught, _forward_mode, _jacobian])
+def test_refusing_autodiff_refuses_every_kind_of_autodiff_even_when_caught(autodiff):
+    with pytest.raises(AutodiffRefused, match="gradient rule"), refusing_autodiff():
+        autodiff(tf.constant([1.0, 2.0]))
+    want = np.exp([1.0, 2.0])  # afterwards the rules work again
+    got = autodiff(tf.constant([1.0, 2.0])).numpy()
+    assert np.allclose(got, np.diag(want) if autodiff is _jacobian else want)
 
 
 def _variants():
