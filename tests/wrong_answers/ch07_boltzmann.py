@@ -879,4 +879,16 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
 '''),
+    Wrong('ex7_2_boltzmann_distribution',
+          "casts the probabilities to W's dtype: integer weights give integer probabilities",
+          '''
+def boltzmann_distribution(W, b):
+    n = len(b)
+    if n > 16:
+        raise ValueError("enumerate at most 16 units")
+    k = np.arange(2**n)[:, None]
+    states = ((k >> np.arange(n - 1, -1, -1)) & 1).astype(np.float64)
+    probs = ch3.softmax(-energy(states, W, b))
+    return states, probs.astype(np.asarray(W).dtype)
+'''),
 ]
