@@ -179,7 +179,8 @@ def with_tests_first(nb):
 
 
 def answers_last(nb):
-    """Every answer cell moved to the end: the demo cells fail, the final namespace is right."""
+    """Every answer cell moved to the end: the demo cells would fail (they are left out),
+    the final namespace is right."""
     nb = copy.deepcopy(nb)
     answers = [cell for cell in nb.cells if notebook_format.is_solution_cell(cell)]
     nb.cells = [cell for cell in nb.cells if cell not in answers] + answers
@@ -675,7 +676,9 @@ CELL_ERROR = "raised an error"
 CASES = [
     # 1. The baseline.
     Case("reference", lambda kit: kit.reference, FULL, clean=True),
-    Case("blank", lambda kit: kit.learner, 0.0, notes=(CELL_ERROR,)),
+    # The cells that call the blank answers are demonstrations, left out unchanged
+    # (autograder.demonstrations): no cell raises, and the score is the same.
+    Case("blank", lambda kit: kit.learner, 0.0),
     Case("wrong_sigmoid", lambda kit: kit.wrong("ex1_1_sigmoid"), 6.0,
          messages={"test_ex1_1_sigmoid": "Exercise 1.1: sigmoid([-2, 0, 2]) should be about"}),
     Case("hidden_only_sigmoid",
@@ -734,8 +737,7 @@ CASES = [
          notes=("test_ex1_1_sigmoid appears 2 times",), messages=SIGMOID_LOST),
     Case("tests_before_answers", lambda kit: with_tests_first(kit.wrong("ex1_5_relu")), 9.0,
          clean=True, messages=RELU_LOST),
-    Case("answers_at_the_end", lambda kit: answers_last(kit.reference), FULL,
-         notes=(CELL_ERROR,)),
+    Case("answers_at_the_end", lambda kit: answers_last(kit.reference), FULL),  # (as blank)
     Case("sigmoid_overridden_after_answer",
          lambda kit: with_cells(kit.reference,
                                 "sigmoid = lambda z: np.zeros_like(np.asarray(z, dtype=float))",

@@ -163,3 +163,16 @@ def test_the_check_scores_the_same_with_and_without_skipping(assignment, tmp_pat
         (o.grade_id, o.points, o.message) for o in off.outcomes]
     assert on.score == off.score == sum(o.max_points for o in on.outcomes)
     assert on.notes == off.notes == []
+
+
+def test_a_blank_notebook_scores_the_same_and_only_the_run_cells_can_raise(tmp_path):
+    """The hostile corpus's 'blank' case: its try-it cells, which call the unanswered
+    functions, are demonstrations; left out, none raises; run, they do. Zero either way."""
+    notebook = NOTEBOOKS["01_neuron"]
+    path = tmp_path / notebook.filename
+    nbformat.write(read(notebook.release), path)
+    on = run_checks(path, skip_demonstrations=True)
+    off = run_checks(path, skip_demonstrations=False)
+    assert on.score == off.score == 0
+    assert not any("raised an error" in note for note in on.notes)
+    assert any("raised an error" in note for note in off.notes)
