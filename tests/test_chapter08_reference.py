@@ -339,6 +339,7 @@ def test_the_keyword_is_needed_for_a_watched_variable_not_found_among_the_argume
 def _memory_held_by_a_recording_tape(mode: str, megabytes: int) -> float:
     """MB that a tape holds after the forward pass of a custom-gradient block with two
     intermediates of `megabytes` each whose grad reads only the input (a fresh process)."""
+    import os
     import subprocess
     import sys
     import textwrap
@@ -374,8 +375,11 @@ def _memory_held_by_a_recording_tape(mode: str, megabytes: int) -> float:
             del tape, y
         print(held)
     ''')
+    # On the CPU, in process memory (RSS): tensors this large are mapped from the system
+    # and returned to it when freed, on any machine (no GPU, no oneDNN memory pool).
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "-1", "TF_ENABLE_ONEDNN_OPTS": "0"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, timeout=300)
+                          check=True, timeout=300, env=env)
     return float(done.stdout.split()[-1])
 
 
