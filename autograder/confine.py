@@ -24,6 +24,7 @@ import fcntl
 import functools
 import os
 import platform
+import re
 import struct
 import tempfile
 import time
@@ -171,6 +172,29 @@ def cgroup_parents() -> tuple[str, dict[str, Path]]:
     return "none", {}
 
 
+def remove_leftovers(folder: Path, older_than_s: float = 60.0) -> list[str]:
+    """Remove the empty notebook cgroups in `folder` that a grading process now gone
+    (killed before it could remove them) made more than `older_than_s` ago; their
+    names say which process made them. The names of those removed."""
+    removed = []
+    pattern = re.compile(rf"{CGROUP_PREFIX}\d+-(\d+)-\d+")
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if not match or os.path.exists(f"/proc/{match.group(1)}"):
+            continue
+        try:
+            if time.time() - entry.stat().st_mtime > older_than_s:
+                os.rmdir(entry.path)  # fails, harmlessly, if processes are still in it
+                removed.append(entry.name)
+        except OSError:
+            pass
+    return removed
+
+
 def _can_make_in(folder: Path) -> bool:
     """Whether a cgroup can be made (and removed) in `folder`."""
     probe = folder / f"{CGROUP_PREFIX}probe-{os.getpid()}"
@@ -179,6 +203,7 @@ def _can_make_in(folder: Path) -> bool:
         probe.rmdir()
     except OSError:
         return False
+    remove_leftovers(folder)
     return True
 
 

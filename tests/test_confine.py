@@ -163,3 +163,27 @@ def test_two_grading_processes_whose_pids_agree_modulo_625_get_different_uids():
     uids = [uid for _, uid, _ in holders]
     assert uids[0] == 91000 + (1000 % 625) * 8, "the first keeps the id its pid gives"
     assert uids[0] != uids[1], "two running notebooks got the same user id"
+
+
+def test_empty_cgroups_left_by_a_killed_grading_process_are_removed():
+    """A grading process killed mid-notebook cannot remove its notebook's cgroup; the
+    next one removes those whose maker is gone (and never one whose maker runs)."""
+    kind, parents = confine.cgroup_parents()
+    if kind == "none":
+        pytest.skip("no cgroup can be made here (not root, or no memory cgroup)")
+    gone = os.fork()
+    if gone == 0:  # pragma: no cover
+        os._exit(0)
+    os.waitpid(gone, 0)
+    parent = parents["memory"]
+    left, kept = parent / f"dlbook-1-{gone}-1", parent / f"dlbook-1-{os.getpid()}-1"
+    left.mkdir()
+    kept.mkdir()
+    try:
+        removed = confine.remove_leftovers(parent, older_than_s=0)
+        assert left.name in removed and kept.name not in removed
+        assert not left.exists() and kept.exists()
+    finally:
+        for folder in (left, kept):
+            if folder.exists():
+                folder.rmdir()
