@@ -115,6 +115,17 @@ def _mounts() -> list[tuple[str, str, str, set[str]]]:
     return found
 
 
+def _own_cgroups() -> dict[str, str]:
+    """This process's cgroup path per controller ("" for the unified hierarchy)."""
+    own = {}
+    with open("/proc/self/cgroup") as cgroups:
+        for line in cgroups:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                own[controller] = path
+    return own
+
+
 def _own_dir(mount_root: str, mount_point: str, path: str) -> Path | None:
     """Where this process's cgroup `path` (from /proc/self/cgroup) is seen in a mount."""
     relative = os.path.relpath(path, mount_root)
@@ -133,13 +144,7 @@ def cgroup_parents() -> tuple[str, dict[str, Path]]:
     if os.geteuid() != 0:
         return "none", {}
     try:
-        own = {}
-        with open("/proc/self/cgroup") as cgroups:
-            for line in cgroups:
-                _, controllers, path = line.rstrip("\n").split(":", 2)
-                for controller in controllers.split(",") if controllers else [""]:
-                    own[controller] = path
-        mounts = _mounts()
+        own, mounts = _own_cgroups(), _mounts()
     except (OSError, ValueError):
         return "none", {}
     for root, point, kind, _ in mounts:  # the unified hierarchy first
@@ -228,10 +233,12 @@ class NotebookCgroup:
         self.memory_bytes = memory_bytes
         self.folders: list[Path] = []
         try:
+            made: dict[Path, Path] = {}  # parent -> folder (v2: one for both)
             for controller, parent in sorted(parents.items()):
-                folder = _fresh_dir(parent, CGROUP_PREFIX + name)
-                if folder not in self.folders:
-                    self.folders.append(folder)
+                if parent not in made:
+                    made[parent] = _fresh_dir(parent, CGROUP_PREFIX + name)
+                    self.folders.append(made[parent])
+                folder = made[parent]
                 if controller == "pids":  # and the sandbox's own (its init, bubblewrap)
                     (folder / "pids.max").write_text(str(int(processes) + SANDBOX_PROCESSES))
                 elif self.kind == "cgroup v2":

@@ -187,3 +187,34 @@ def test_empty_cgroups_left_by_a_killed_grading_process_are_removed():
         for folder in (left, kept):
             if folder.exists():
                 folder.rmdir()
+
+
+def test_cgroup_v2_files_on_a_stand_in_hierarchy(tmp_path, monkeypatch):
+    """The cgroup v2 path, which this project's machines (cgroup v1; their cgroup v2 has no
+    controllers) cannot run: on a stand-in folder, which files are read and written.
+    Whether the kernel enforces them is not tested here."""
+    own = tmp_path / "grader.service"
+    own.mkdir()
+    (own / "cgroup.controllers").write_text("cpu memory pids\n")
+    (own / "cgroup.subtree_control").write_text("memory pids\n")
+    monkeypatch.setattr(confine, "_own_cgroups", lambda: {"": "/grader.service"})
+    monkeypatch.setattr(confine, "_mounts", lambda: [("/", str(tmp_path), "cgroup2", set())])
+    monkeypatch.setattr(confine.os, "geteuid", lambda: 0)
+    cached = confine.cgroup_parents
+    monkeypatch.setattr(confine, "cgroup_parents", cached.__wrapped__)  # the stand-in's
+    try:
+        assert confine.cgroup_parents() == ("cgroup v2", {"memory": own, "pids": own})
+        cgroup = confine.NotebookCgroup("60000-1-1", 3 * 2**30, 64)
+        folder = own / "dlbook-60000-1-1"
+        assert cgroup.folders == [folder] and cgroup.procs == [str(folder / "cgroup.procs")]
+        assert (folder / "memory.max").read_text() == str(3 * 2**30)
+        assert (folder / "pids.max").read_text() == str(64 + confine.SANDBOX_PROCESSES)
+        (folder / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n")
+        assert cgroup.oom_kills() == 1
+        assert "more than 3 GiB of memory" in cgroup.limit_reason()
+        for name in ("memory.max", "pids.max", "memory.events"):
+            (folder / name).unlink()  # a real cgroup's files go with its folder
+        cgroup.remove()
+        assert not folder.exists()
+    finally:
+        cached.cache_clear()  # recomputed for the machine by the next caller
