@@ -29,6 +29,9 @@ DEFINED = {
                "beta", "beta1", "beta2", "m", "r", "epsilon_Adam", "K", "K_w"],
     "07_boltzmann": ["s", "U", "E", "gamma", "T (temperature)", "Z (partition function)", "v",
                      "h", "c", "F", "persistent chains"],
+    "09_convolution": ["H, W (image size)", "C_in, C_out", "c (channel)", "K (kernel)",
+                       "k_h, k_w", "u, v (offsets)", "s (stride)", "p (padding)",
+                       "q (pooling window)", "r (receptive field)", "im2col"],
 }
 
 # Notations retired because another chapter gives the letter another meaning.
