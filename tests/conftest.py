@@ -21,7 +21,7 @@ NOTEBOOKS = course_notebooks()
 
 def pytest_report_header(config):
     """Which floating-point kernels this run uses (see tests/test_portability.py)."""
-    from dlbook.kernels import describe
+    from autograder.kernels import describe
 
     return f"floating-point kernels: {describe()}"
 

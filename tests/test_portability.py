@@ -13,7 +13,7 @@ configurations below, each of which changes how sums and products are rounded:
 - another AVX kernel: Haswell where the detected core is something else (SkylakeX on an
   AVX-512 machine), else Sandybridge (AVX without fused multiply-add), all threads.
 
-Each run's header line names the kernels it really ran (dlbook.kernels), and the test
+Each run's header line names the kernels it really ran (autograder.kernels), and the test
 checks that they are the requested ones before it reads the verdicts. Only what prints or
 compares floating-point numbers runs here: nbval of every instructor notebook, the
 chapters' reference tests and the wrong-answer catalogue.
@@ -29,7 +29,7 @@ import sys
 import pytest
 
 from autograder.course import ROOT
-from dlbook.kernels import blas, numpy_simd
+from autograder.kernels import blas, numpy_simd
 
 NUMERICAL = ["solutions", *sorted(str(path.relative_to(ROOT)) for path in
                                   (ROOT / "tests").glob("test_chapter*_reference.py")),
@@ -71,7 +71,7 @@ def test_the_numbers_hold_on_other_kernels(name):
          "-o", "console_output_style=classic", *NUMERICAL],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=1500)
     # --no-header hides the header; ask the same process's kernels another way.
-    probe = subprocess.run([sys.executable, "-m", "dlbook.kernels"], cwd=ROOT,
+    probe = subprocess.run([sys.executable, "-m", "autograder.kernels"], cwd=ROOT,
                            env=environment, capture_output=True, text=True, timeout=120)
     kernels = probe.stdout.strip()
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "no output"

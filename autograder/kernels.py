@@ -2,7 +2,7 @@
 NumPy's SIMD dispatch. The test suite prints it in its header, and the portability check
 (tests/test_portability.py) reads it to prove that a configuration took effect.
 
-    python -m dlbook.kernels
+    python -m autograder.kernels
 """
 
 from __future__ import annotations
