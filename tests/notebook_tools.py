@@ -242,3 +242,11 @@ def dependents(source: nbformat.NotebookNode, function: str) -> set[str]:
                 found.add(grade_id)
                 pending.append(name)
     return found
+
+
+def tests_calling(source: nbformat.NotebookNode, functions: Collection[str]) -> set[str]:
+    """grade_ids of the test cells that call one of `functions` themselves (chapter 9's
+    backward tests build their cache with the learner's forward pass, say)."""
+    calls = [re.compile(rf"\b{re.escape(name)}\(") for name in functions]
+    return {grade_id for grade_id, cell in graded_test_cells(source).items()
+            if any(call.search(cell.source) for call in calls)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from notebook_tools import dependents, exercises, filled_in, read
+from notebook_tools import dependents, exercises, filled_in, read, tests_calling
 
 from autograder.course import course_notebooks
 from autograder.grade import grade_paths
@@ -65,7 +65,8 @@ def test_untouched_learner_notebook_scores_zero_but_is_graded(graded):
 
 def test_wrong_exercises_lose_their_points_and_no_unrelated_ones(graded):
     """A wrong answer loses that exercise's points. Exercises whose reference answer calls
-    a wrong function (directly or not) may lose theirs too; no other exercise may."""
+    a wrong function (directly or not), or whose test calls one, may lose theirs too; no
+    other exercise may."""
     source, rows, _ = graded
     found = {exercise["grade_id"]: exercise for exercise in exercises(source)}
     points = {grade_id: exercise["points"] for grade_id, exercise in found.items()}
@@ -78,6 +79,11 @@ def test_wrong_exercises_lose_their_points_and_no_unrelated_ones(graded):
         scored = {outcome.grade_id: outcome.points for outcome in row.verdict.outcomes}
         may_fail = {f"test_{grade_id}" for name in wrong
                     for grade_id in dependents(source, found[name]["function"])}
+        # ... and so may a test that calls a wrong function itself, or one of those.
+        callers = {found[name]["function"] for name in wrong} | {
+            found[grade_id]["function"] for grade_id in
+            (grade[len("test_"):] for grade in may_fail) if grade_id in found}
+        may_fail |= tests_calling(source, callers)
         for name in wrong:
             assert scored[f"test_{name}"] == 0, (
                 f"a wrong {found[name]['function']} should lose its points ({row.exercises})")

@@ -596,50 +596,6 @@ def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
             history["val_accuracy"].append(accuracy(params, X_val, y_val))
     return params, history
 '''),
-    Wrong('ex6_5_train', 'progress=True draws its own tqdm bar, which writes to stderr',
-          '''
-def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
-          progress=False, optimizer=None):
-    X = np.asarray(X, dtype=params[0][0].dtype)
-    history, state = {"loss": []}, None
-    if X_val is not None and y_val is not None:
-        history["val_accuracy"] = []
-    for _ in (tqdm(range(epochs)) if progress else range(epochs)):
-        losses = []
-        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
-            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
-            if optimizer is None:
-                params = sgd_step(params, grads, lr)
-            else:
-                params, state = optimizer(params, grads, state)
-            losses.append(float(loss))
-        history["loss"].append(float(np.mean(losses)))
-        if "val_accuracy" in history:
-            history["val_accuracy"].append(accuracy(params, X_val, y_val))
-    return params, history
-'''),
-    Wrong('ex6_5_train', 'ignores progress: never shows the progress bar',
-          '''
-def train(params, X, y, *, epochs, lr, batch_size, rng, X_val=None, y_val=None,
-          progress=False, optimizer=None):
-    X = np.asarray(X, dtype=params[0][0].dtype)
-    history, state = {"loss": []}, None
-    if X_val is not None and y_val is not None:
-        history["val_accuracy"] = []
-    for _ in range(epochs):
-        losses = []
-        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng):
-            loss, grads = ch5.loss_and_grads(params, X_batch, y_batch)
-            if optimizer is None:
-                params = sgd_step(params, grads, lr)
-            else:
-                params, state = optimizer(params, grads, state)
-            losses.append(float(loss))
-        history["loss"].append(float(np.mean(losses)))
-        if "val_accuracy" in history:
-            history["val_accuracy"].append(accuracy(params, X_val, y_val))
-    return params, history
-'''),
     Wrong('ex6_6_momentum_step',
           'folds lr into the velocity (v = beta v + lr g): wrong once lr changes',
           '''
