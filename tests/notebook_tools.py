@@ -244,7 +244,7 @@ def dependents(source: nbformat.NotebookNode, function: str) -> set[str]:
     return found
 
 
-def tests_calling(source: nbformat.NotebookNode, functions: Collection[str]) -> set[str]:
+def calls_in_tests(source: nbformat.NotebookNode, functions: Collection[str]) -> set[str]:
     """grade_ids of the test cells that call one of `functions` themselves (chapter 9's
     backward tests build their cache with the learner's forward pass, say)."""
     calls = [re.compile(rf"\b{re.escape(name)}\(") for name in functions]

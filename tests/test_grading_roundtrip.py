@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from notebook_tools import dependents, exercises, filled_in, read, tests_calling
+from notebook_tools import calls_in_tests, dependents, exercises, filled_in, read
 
 from autograder.course import course_notebooks
 from autograder.grade import grade_paths
@@ -83,7 +83,7 @@ def test_wrong_exercises_lose_their_points_and_no_unrelated_ones(graded):
         callers = {found[name]["function"] for name in wrong} | {
             found[grade_id]["function"] for grade_id in
             (grade[len("test_"):] for grade in may_fail) if grade_id in found}
-        may_fail |= tests_calling(source, callers)
+        may_fail |= calls_in_tests(source, callers)
         for name in wrong:
             assert scored[f"test_{name}"] == 0, (
                 f"a wrong {found[name]['function']} should lose its points ({row.exercises})")
