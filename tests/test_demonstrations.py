@@ -25,7 +25,7 @@ def answer(source: str) -> nbformat.NotebookNode:
         "solution": True, "grade": False, "grade_id": "answer", "locked": False}})
 
 
-def test_test_code_this_module_leans_on_sees_the_tag():
+def test_only_a_tagged_code_cell_is_a_demonstration():
     cell = tagged("x = 1")
     assert demo.is_demonstration(cell)
     assert not demo.is_demonstration(new_code_cell("x = 1"))
