@@ -23,6 +23,7 @@ class Outcome:
     max_points: float
     message: str = ""
     visible: bool = False  # the visible part of the test passed (what the check scores)
+    diagnosis: str = ""  # the hint of the catalogued mistake the answer matches ('' if none)
 
     @property
     def visible_points(self) -> float:
