@@ -1,8 +1,9 @@
-"""The wrong-answer catalogue: classic mistakes that each exercise's tests must reject.
+"""The test suite's runner for the wrong-answer catalogue (autograder/mistakes/).
 
-Each file `tests/wrong_answers/chNN_<name>.py` names a chapter (`CHAPTER = "04_gradcheck"`)
-and lists its wrong answers (`WRONG = [Wrong(...), ...]`). A wrong answer is the full
-source of an answer cell that makes one classic mistake. `run_test_cell` puts it in
+The catalogue itself is part of the course package (`autograder.mistakes`, one module per
+chapter, `Wrong(exercise, mistake, source, hint)`): the grader uses it to name a learner's
+likely mistake. A wrong answer is the full source of an answer cell that makes one
+classic mistake. `run_test_cell` puts it in
 place of the reference answer (in a namespace built from the instructor notebook the
 way `dlbook.previous` builds a chapter: imports, `load_chapter` lines, given definitions
 and reference answers), then runs that exercise's test cell, visible and hidden tests
@@ -13,31 +14,20 @@ to stderr.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import signal
 import types
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from notebook_tools import graded_test_cells, read, without_markers
 
 from autograder.course import Notebook, course_notebooks
+from autograder.mistakes import Wrong, catalogue
 from dlbook.previous import load_notebook_functions
 
-CATALOGUE_DIR = Path(__file__).resolve().parent / "wrong_answers"
 SECONDS_PER_CELL = 120
-
-
-@dataclass(frozen=True)
-class Wrong:
-    """One plausible wrong answer to one exercise."""
-
-    exercise: str  # the answer cell's grade_id, e.g. "ex4_2_relative_error"
-    mistake: str  # the mistake, in one line a learner understands
-    source: str  # the whole replacement source of the answer cell
 
 
 @dataclass(frozen=True)
@@ -55,13 +45,8 @@ def chapter_notebook(assignment: str) -> Notebook:
 
 def load_catalogue() -> list[Chapter]:
     """Every catalogue file, in chapter order."""
-    chapters = []
-    for path in sorted(CATALOGUE_DIR.glob("ch*.py")):
-        spec = importlib.util.spec_from_file_location(f"wrong_answers_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        chapters.append(Chapter(chapter_notebook(module.CHAPTER), list(module.WRONG)))
-    return chapters
+    return [Chapter(chapter_notebook(assignment), wrong)
+            for assignment, wrong in catalogue().items()]
 
 
 def wrong_answer(assignment: str, exercise: str, mistake: str) -> str:

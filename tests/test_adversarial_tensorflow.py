@@ -88,7 +88,7 @@ def _cases() -> dict[str, tuple[nbformat.NotebookNode, dict[str, int]]]:
         ''')), {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0, "test_ex8_4_build_model": 0})
     # Right values without the skill: the graph the checks trace shows how they were made,
     # and it is read in the trusted process. (Plain wrong answers, like a built-in loss or
-    # an eager training loop, are the wrong-answer catalogue's: tests/wrong_answers.)
+    # an eager training loop, are the wrong-answer catalogue's: autograder/mistakes.)
     cases["autodiff_dense"] = (_with_answer(reference, "ex8_1_dense", wrong_answer(
         NOTEBOOK.assignment, "ex8_1_dense", "no tf.custom_gradient")),
         {"test_ex8_1_dense": 0, "test_ex8_3_CustomDense": 0})

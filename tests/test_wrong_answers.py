@@ -1,7 +1,7 @@
 """The wrong-answer catalogue: every classic mistake fails its exercise's own tests.
 
-For each exercise of every chapter, `tests/wrong_answers/` lists at least three plausible
-wrong answers. Each one replaces the reference answer and the exercise's test cell
+For each exercise of every chapter, the catalogue (`autograder/mistakes/`) lists at least
+three plausible wrong answers. Each one replaces the reference answer and the exercise's test cell
 (visible and hidden tests) must fail; the reference itself must pass the same way, so a
 failure is the wrong answer's doing and not the harness's.
 """

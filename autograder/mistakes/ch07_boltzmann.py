@@ -1,6 +1,6 @@
 """Chapter 7's classic mistakes: each must fail its exercise's visible and hidden tests."""
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "07_boltzmann"
 

@@ -1,6 +1,6 @@
 """Classic wrong answers to chapter 2's exercises (layers and the forward pass)."""
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "02_forward"
 

@@ -1,6 +1,6 @@
 """Chapter 6: classic mistakes in gradient descent, mini-batches, SGD and the training loop."""
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "06_sgd"
 

@@ -5,7 +5,7 @@ pooling and `(conv1, Z1, pool1, conv2, Z2, pool2, pooled_shape, flat)` for the n
 wrong backward pass below reads the cache of the reference forward pass.
 """
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "09_convolution"
 

@@ -6,7 +6,7 @@ the same tests must pass (tests/test_chapter08_reference.py runs them).
 
 from dataclasses import dataclass
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "08_capstone"
 

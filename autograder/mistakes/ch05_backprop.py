@@ -1,6 +1,6 @@
 """Chapter 5: classic mistakes in the backward pass, each rejected by its exercise's tests."""
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "05_backprop"
 

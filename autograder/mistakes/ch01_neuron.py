@@ -1,6 +1,6 @@
 """Classic wrong answers to chapter 1's exercises (the activations and the neuron)."""
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "01_neuron"
 

@@ -1,6 +1,6 @@
 """Chapter 4's classic mistakes: each must fail its exercise's visible and hidden tests."""
 
-from catalogue import Wrong
+from autograder.mistakes import Wrong
 
 CHAPTER = "04_gradcheck"
 
