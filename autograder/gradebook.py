@@ -7,12 +7,20 @@ was graded and the full result. It is written last, after the scores, in its own
 transaction: a run killed half-way leaves some notebooks without a record, and the
 next run grades exactly those again, overwriting their scores in place, so no grade
 is lost or duplicated.
+
+The table `dlbook_not_graded` keeps what a run could not grade, and why: a learner's
+notebook (malformed, refused, a grader failure), or a file no chapter or learner owns
+(then `assignment` is '' and `notebook` is the file's label). A notebook's record goes
+when it is graded, so the table always says what is still waiting. Both tables are made
+by `metadata.create_all`, which adds the missing ones to an older gradebook and touches
+nothing else. The class report (`autograder.report`) reads both.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -30,6 +38,46 @@ graded = sa.Table(
     sa.Column("result", sa.Text, nullable=False),
     sa.Column("graded_at", sa.DateTime, nullable=False),
 )
+not_graded = sa.Table(
+    "dlbook_not_graded", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("student", sa.String(128), nullable=False),  # '' when no learner owns it
+    sa.Column("assignment", sa.String(128), nullable=False),  # '' when no chapter does
+    sa.Column("notebook", sa.Text, nullable=False),  # the notebook's name, or the file
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded notebook as the gradebook keeps it."""
+
+    student: str
+    assignment: str
+    notebook: str
+    verdict: Verdict
+    graded_at: datetime
+
+
+@dataclass(frozen=True)
+class NotGraded:
+    """One notebook (or file) the last run that saw it could not grade."""
+
+    student: str
+    assignment: str
+    notebook: str
+    reason: str
+    recorded_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _same(table: sa.Table, student: str, assignment: str, notebook: str):
+    return sa.and_(table.c.student == student, table.c.assignment == assignment,
+                   table.c.notebook == notebook)
 
 
 class GradeStore:
@@ -48,8 +96,7 @@ class GradeStore:
         """The stored verdict for this exact file, if it was graded before."""
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(graded.c.sha256, graded.c.result).where(
-                graded.c.student == student, graded.c.assignment == assignment,
-                graded.c.notebook == notebook)).first()
+                _same(graded, student, assignment, notebook))).first()
         if row is None or row.sha256 != sha256:
             return None
         return Verdict.from_dict(json.loads(row.result))
@@ -72,13 +119,50 @@ class GradeStore:
                 grade.needs_manual_grade = False
             gradebook.db.commit()
         record = {"student": student, "assignment": assignment, "notebook": notebook,
-                  "sha256": sha256, "graded_at": datetime.now(UTC).replace(tzinfo=None),
-                  "result": json.dumps(asdict(verdict))}
+                  "sha256": sha256, "graded_at": _now(), "result": json.dumps(asdict(verdict))}
         with self.engine.begin() as connection:
             connection.execute(graded.delete().where(
-                graded.c.student == student, graded.c.assignment == assignment,
-                graded.c.notebook == notebook))
+                _same(graded, student, assignment, notebook)))
             connection.execute(graded.insert().values(**record))
+            connection.execute(not_graded.delete().where(
+                _same(not_graded, student, assignment, notebook)))
+
+    def record_run(self, graded_keys: Iterable[tuple[str, str, str]],
+                   failures: Iterable[tuple[str, str, str, str]]) -> None:
+        """After a run: forget the failures of notebooks now graded (`graded_keys`:
+        (student, assignment, notebook), reused ones included) and record `failures`
+        ((student, assignment, notebook, reason)), each replacing its earlier record."""
+        now = _now()
+        with self.engine.begin() as connection:
+            for student, assignment, notebook in graded_keys:
+                connection.execute(not_graded.delete().where(
+                    _same(not_graded, student, assignment, notebook)))
+            for student, assignment, notebook, reason in failures:
+                connection.execute(not_graded.delete().where(
+                    _same(not_graded, student, assignment, notebook)))
+                connection.execute(not_graded.insert().values(
+                    student=student, assignment=assignment, notebook=notebook,
+                    reason=reason, recorded_at=now))
+
+    def graded_notebooks(self) -> list[Graded]:
+        """Every graded notebook, by student, chapter and notebook."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(
+                graded.c.student, graded.c.assignment, graded.c.notebook, graded.c.result,
+                graded.c.graded_at).order_by(graded.c.student, graded.c.assignment,
+                                             graded.c.notebook)).all()
+        return [Graded(row.student, row.assignment, row.notebook,
+                       Verdict.from_dict(json.loads(row.result)), row.graded_at)
+                for row in rows]
+
+    def not_graded_notebooks(self) -> list[NotGraded]:
+        """Every notebook or file still waiting to be graded, and why."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(
+                not_graded.c.student, not_graded.c.assignment, not_graded.c.notebook,
+                not_graded.c.reason, not_graded.c.recorded_at).order_by(
+                not_graded.c.student, not_graded.c.assignment, not_graded.c.notebook)).all()
+        return [NotGraded(*row) for row in rows]
 
     def scores(self, assignment: str, student: str) -> dict[str, float | None]:
         """grade_id -> score as nbgrader's gradebook holds it (for checks and reports)."""

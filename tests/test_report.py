@@ -1,0 +1,163 @@
+"""The class report (`autograder.report`) from a synthetic gradebook with known counts,
+on SQLite and PostgreSQL: the numbers on the page, names from submissions escaped,
+clear errors for a missing or empty gradebook."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from report_tools import page_tables, read_page
+
+from autograder import report
+from autograder.gradebook import GradeStore, graded
+from autograder.results import Outcome, Verdict
+
+HOSTILE = "<img src=x onerror=alert(1)>"  # as a learner's name in the gradebook
+SCRIPT = "<script>alert('pwned')</script>"
+# (chapter, grade_id, label): passed of graded, and the diagnoses of the failures
+# (hint -> count; the other failures have none).
+EXERCISES = {
+    ("01_neuron", "test_ex1_1", "Exercise 1.1"): (6, 8, {"the sign is flipped": 2}),
+    ("01_neuron", "test_ex1_2", "Exercise 1.2"): (3, 8, {"off by one row": 3,
+                                                         f"a hint with {SCRIPT}": 1}),
+    ("02_forward", "test_ex2_1", "Exercise 2.1"): (4, 4, {}),
+    ("02_forward", "test_ex2_2", "Exercise 2.2"): (1, 4, {}),
+}
+NOT_GRADED = [(HOSTILE, "01_neuron", "neuron", "not valid JSON (JSONDecodeError: ...)"),
+              ("", "", f"/class/{SCRIPT}/essay.pdf", "not a notebook")]
+TIME_OUT = "your notebook could not be run to the end: ran out of time while running cell 4"
+
+
+def synthetic_class(rng: np.random.Generator) -> list[tuple[str, str, Verdict]]:
+    """(learner, chapter, verdict) for each notebook, matching EXERCISES: learner i of
+    a chapter fails an exercise when i >= its passed count; failures take the listed
+    diagnoses first. learner0 of 01_neuron timed out; times are drawn from `rng`."""
+    notebooks: dict[tuple[str, str], Verdict] = {}
+    for (chapter, grade_id, label), (passed, count, hints) in EXERCISES.items():
+        diagnoses = [hint for hint, n in hints.items() for _ in range(n)]
+        for index in range(count):
+            student = HOSTILE if index == 7 else f"learner{index}"
+            verdict = notebooks.setdefault((student, chapter), Verdict(
+                seconds=float(rng.uniform(1, 20))))
+            ok = index < passed
+            diagnosis = "" if ok or not diagnoses else diagnoses.pop(0)
+            verdict.outcomes.append(Outcome(grade_id, label, 2.0 if ok else 0.0, 2.0,
+                                            visible=ok, diagnosis=diagnosis))
+    notebooks["learner0", "01_neuron"].notes.append(TIME_OUT)
+    return [(student, chapter, verdict) for (student, chapter), verdict in notebooks.items()]
+
+
+def fill(db_url: str) -> list[tuple[str, str, Verdict]]:
+    """Write the synthetic class into the dlbook tables of the gradebook at `db_url`."""
+    notebooks = synthetic_class(np.random.default_rng(24))
+    store = GradeStore(db_url)
+    try:
+        with store.engine.begin() as connection:
+            for student, chapter, verdict in notebooks:
+                connection.execute(graded.insert().values(
+                    student=student, assignment=chapter, notebook=chapter.split("_")[1],
+                    sha256="0" * 64, result=json.dumps(asdict(verdict)),
+                    graded_at=datetime(2026, 1, 1)))
+        store.record_run([], NOT_GRADED)
+    finally:
+        store.close()
+    return notebooks
+
+
+@pytest.fixture
+def synthetic_page(gradebook_url, tmp_path):
+    notebooks = fill(gradebook_url)
+    out = report.write(gradebook_url, tmp_path / "report.html")
+    return notebooks, out
+
+
+def test_the_page_gives_the_known_counts(synthetic_page):
+    notebooks, out = synthetic_page
+    text, soup = read_page(out)
+    tables = page_tables(soup)
+    rates = {(row["Chapter"], row["Exercise"]): row for row in tables["Pass rate per exercise"]}
+    assert len(rates) == len(EXERCISES)
+    for (chapter, _, label), (passed, count, _) in EXERCISES.items():
+        row = rates[chapter, label]
+        assert (row["Graded"], row["Passed"]) == (str(count), str(passed)), row
+        assert row["Pass rate"] == f"{100 * passed / count:.0f}%"
+
+    mistakes = tables["Diagnosed mistakes per failed exercise"]
+    found = {(row["Chapter"], row["Exercise"], row["Diagnosed mistake"]): row["Count"]
+             for row in mistakes}
+    expected = {(chapter, label, hint): str(n) for (chapter, _, label), (_, _, hints)
+                in EXERCISES.items() for hint, n in hints.items()}
+    expected["02_forward", "Exercise 2.2", "none diagnosed"] = ""  # 3 failures, no match
+    assert found == expected  # 2.1 (never failed) is not listed
+    ordered = [row["Diagnosed mistake"] for row in mistakes if row["Exercise"] == "Exercise 1.2"]
+    assert ordered == ["off by one row", f"a hint with {SCRIPT}"], "most frequent first"
+
+    reasons = {(row["Learner"], row["Notebook or file"]): row["Reason"]
+               for row in tables["Notebooks not graded (2)"]}
+    assert reasons == {(HOSTILE, "neuron"): NOT_GRADED[0][3],
+                       ("(no learner)", NOT_GRADED[1][2]): "not a notebook"}
+
+    (time_out,) = tables["Time-outs (1)"]
+    assert (time_out["Learner"], time_out["Chapter"]) == ("learner0", "01_neuron")
+    times = {row["Chapter"]: row for row in tables["Seconds per notebook, per chapter"]}
+    for chapter in ("01_neuron", "02_forward"):
+        seconds = [v.seconds for _, c, v in notebooks if c == chapter]
+        assert times[chapter]["Longest (s)"] == f"{max(seconds):.1f}"
+        assert times[chapter]["Median (s)"] == f"{np.median(seconds):.1f}"
+    assert (times["01_neuron"]["Time-outs"], times["02_forward"]["Time-outs"]) == ("1", "0")
+
+    scores = {row["Chapter"]: row for row in tables[
+        "Scores per chapter (percent of the chapter's points)"]}
+    assert scores["02_forward"]["Notebooks graded"] == "4"
+    assert (scores["02_forward"]["Lowest"], scores["02_forward"]["Highest"]) == ("50%", "100%")
+    learners = len({student for student, _, _ in notebooks})
+    assert (len(notebooks), learners) == (12, 8)
+    assert "12 notebooks graded from 8 learners, 2 not graded" in text
+
+
+def test_names_and_texts_from_submissions_are_escaped(synthetic_page):
+    _, out = synthetic_page
+    html = out.read_text()
+    assert HOSTILE not in html and SCRIPT not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    _, soup = read_page(out)
+    assert not soup.find_all("script"), "the page runs no script at all"
+    images = soup.find_all("img")
+    assert len(images) == 3
+    for image in images:
+        assert image["src"].startswith("data:image/svg+xml;base64,")
+        assert image["alt"].strip()
+
+
+def test_nothing_to_report_is_an_empty_section(tmp_path):
+    """Only not-graded files: the page still says so, section by section."""
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    store = GradeStore(db_url)
+    store.record_run([], NOT_GRADED[1:])
+    store.close()
+    text, soup = read_page(report.write(db_url, tmp_path / "report.html"))
+    assert not soup.find_all("img")
+    assert "No notebook has been graded yet." in text and "not a notebook" in text
+
+
+def test_a_missing_or_empty_gradebook_is_a_clear_error(tmp_path, capsys):
+    missing = tmp_path / "nowhere.db"
+    out = tmp_path / "report.html"
+    assert report.main(["--db-url", f"sqlite:///{missing}", "--out", str(out)]) == 2
+    assert f"no gradebook at {missing}" in capsys.readouterr().err
+    assert not missing.exists(), "looking must not create a gradebook"
+    empty = tmp_path / "empty.db"
+    sa.create_engine(f"sqlite:///{empty}").connect().close()  # an empty SQLite file
+    assert report.main(["--db-url", f"sqlite:///{empty}", "--out", str(out)]) == 2
+    assert "holds no graded notebooks yet" in capsys.readouterr().err
+    GradeStore(f"sqlite:///{empty}").close()  # the tables, no rows
+    assert report.main(["--db-url", f"sqlite:///{empty}", "--out", str(out)]) == 2
+    assert "holds no graded notebooks yet" in capsys.readouterr().err
+    assert not out.exists()
+    assert report.main(["--db-url", "not a url", "--out", str(out)]) == 2
+    assert "error:" in capsys.readouterr().err
