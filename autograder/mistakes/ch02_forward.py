@@ -184,6 +184,45 @@ def init_params(layer_sizes, rng, dtype=np.float64):
         params.append((W.astype(dtype), b.astype(dtype)))
     return params
 '''),
+    Wrong("ex2_4_init_params", "one column of n_in draws repeated for every output",
+          '''
+def init_params(layer_sizes, rng, dtype=np.float64):
+    params = []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        column = rng.standard_normal((n_in, 1)) * np.sqrt(2.0 / n_in)
+        W = np.repeat(column, n_out, axis=1)
+        params.append((W.astype(dtype), np.zeros(n_out, dtype=dtype)))
+    return params
+'''),
+    Wrong("ex2_4_init_params", "each column's draws sorted (right values, not independent)",
+          '''
+def init_params(layer_sizes, rng, dtype=np.float64):
+    params = []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        W = np.sort(rng.standard_normal((n_in, n_out)), axis=0) * np.sqrt(2.0 / n_in)
+        params.append((W.astype(dtype), np.zeros(n_out, dtype=dtype)))
+    return params
+'''),
+    Wrong("ex2_4_init_params", "one matrix drawn once and reused by every layer of its shape",
+          '''
+def init_params(layer_sizes, rng, dtype=np.float64):
+    params, drawn = [], {}
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        if (n_in, n_out) not in drawn:
+            drawn[n_in, n_out] = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
+        params.append((drawn[n_in, n_out].astype(dtype), np.zeros(n_out, dtype=dtype)))
+    return params
+'''),
+    Wrong("ex2_4_init_params", "antithetic draws: the second half of each column mirrors the first",
+          '''
+def init_params(layer_sizes, rng, dtype=np.float64):
+    params = []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        half = rng.standard_normal(((n_in + 1) // 2, n_out))
+        W = np.concatenate([half, -half])[:n_in] * np.sqrt(2.0 / n_in)
+        params.append((W.astype(dtype), np.zeros(n_out, dtype=dtype)))
+    return params
+'''),
     # Exercise 2.5: mlp_forward
     Wrong("ex2_5_mlp_forward", "applies the ReLU to the logits as well",
           '''

@@ -458,6 +458,12 @@ WRONG += [
           _mixed().replace("            gradients = [tf.where(finite, gradient, "
                            "tf.zeros_like(gradient))\n"
                            "                         for gradient in gradients]\n", "")),
+    Wrong("ex8_5_train_tf", "the scale doubles one step early, after 1,999 finite steps",
+          _mixed(rule=_HALVE_AND_GROW.replace("finite_steps + 1 >= 2000",
+                                              "finite_steps + 1 >= 1999"))),
+    Wrong("ex8_5_train_tf", "the scale doubles one step late, after 2,001 finite steps",
+          _mixed(rule=_HALVE_AND_GROW.replace("finite_steps + 1 >= 2000",
+                                              "finite_steps + 1 >= 2001"))),
 ]
 
 
