@@ -26,9 +26,11 @@ DEFINED = {
     "04_gradcheck": ["eps", "a-tilde", "d"],
     "05_backprop": ["delta", "ell", "L"],
     "06_sgd": ["theta", "lr", "t", "N", "H (Hessian)", "lambda", "kappa", "rho", "velocity",
-               "beta", "beta1", "beta2", "m", "r", "epsilon_Adam", "K", "K_w"],
+               "beta", "beta1", "beta2", "m", "r", "epsilon_Adam", "K", "K_w", "g_S"],
     "07_boltzmann": ["s", "U", "E", "gamma", "T (temperature)", "Z (partition function)", "v",
                      "h", "c", "F", "persistent chains"],
+    "08_capstone": ["Delta", "L-bar", "custom gradient", "gradient tape", "tf.function",
+                    "XLA", "mixed precision", "loss scaling"],
     "09_convolution": ["H, W (image size)", "C_in, C_out", "c (channel)", "K (kernel)",
                        "k_h, k_w", "u, v (offsets)", "s (stride)", "p (padding)",
                        "q (pooling window)", "r (receptive field)", "im2col"],
@@ -50,6 +52,8 @@ RETIRED = [
      "runs K steps with K_w of warm-up"),
     ("07_boltzmann", r"(?<![A-Za-z\\_])n(?![A-Za-z_])", "a machine has U units (n is the "
      "example index)"),
+    ("08_capstone", r"(?<![A-Za-z\\_])g(?![A-Za-z_])", "the loss's upstream gradient is "
+     "L-bar (g_S is chapter 6's mini-batch gradient)"),
     ("07_boltzmann", r"(?<![A-Za-z\\_])C(?![A-Za-z_])", "C is the number of classes; PCD "
      "has N_c chains"),
 ]
