@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{'passed' if passed else 'FAILED'}")
         if outcome.message and not passed:
             print(f"    {outcome.message}")
+        if outcome.diagnosis and not passed:
+            print(f"    Likely mistake: {outcome.diagnosis}")
     total = sum(outcome.max_points for outcome in verdict.outcomes)
     failed = [outcome for outcome in verdict.outcomes if outcome.points < outcome.max_points]
     print(f"\nScore on the visible tests: {verdict.score:g}/{total:g}.")

@@ -13,7 +13,7 @@ from autograder.results import Verdict
 STYLE = """body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;
 text-align:left;vertical-align:top}.ok{color:#1a7f37}.bad{color:#cf222e}
-.note{background:#fff8c5;padding:.5rem 1rem;border-radius:.3rem}"""
+.note{background:#fff8c5;padding:.5rem 1rem;border-radius:.3rem}.hint{color:#57606a}"""
 
 
 def render(student: str, assignment: str, notebook: str, verdict: Verdict | None,
@@ -37,6 +37,8 @@ def render(student: str, assignment: str, notebook: str, verdict: Verdict | None
     for outcome in verdict.outcomes:
         passed = outcome.points == outcome.max_points
         result = "passed" if passed else escape(outcome.message or "failed")
+        if outcome.diagnosis and not passed:
+            result += f"<br><span class='hint'>Likely mistake: {escape(outcome.diagnosis)}</span>"
         parts.append(f"<tr><td>{escape(outcome.label)}</td>"
                      f"<td>{outcome.points:g} / {outcome.max_points:g}</td>"
                      f"<td class='{'ok' if passed else 'bad'}'>{result}</td></tr>")

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import compute_checksum
 
-from autograder import demonstrations
+from autograder import demonstrations, diagnosis
 from autograder.results import Outcome, Verdict
 from autograder.sandbox import (
     LearnerCrash,
@@ -45,6 +45,7 @@ from autograder.sandbox import (
 from dlbook import notebook_format as fmt
 from dlbook.notebook_format import EXERCISE
 
+DIAGNOSIS_S = 10.0  # at most this long (and the call limit) on one exercise's probes
 REDACT_AT = re.compile(r"(,?\s*(expected|got|but got|should be|instead of)\b|\n)", re.IGNORECASE)
 
 
@@ -369,6 +370,7 @@ class Judge:
         try:
             for test in self.assignment.tests:
                 verdict.outcomes.append(self._judge_test(test, namespace))
+            self._diagnose(verdict)
         finally:
             if self.process is not None:
                 self.process.stop()
@@ -376,6 +378,28 @@ class Judge:
             verdict.notes.append(f"your notebook's process stopped {self.crash}")
         verdict.seconds = time.monotonic() - start
         return verdict
+
+    def _diagnose(self, verdict: Verdict) -> None:
+        """Name the likely mistake of each failed exercise (autograder.diagnosis), after
+        every test has run, so a hostile function costs its diagnosis and nothing else:
+        the probes run within DIAGNOSIS_S (and the notebook's deadline), and a crash or
+        time-out leaves this and the later exercises undiagnosed."""
+        for outcome in verdict.outcomes:
+            if outcome.points >= outcome.max_points:
+                continue
+            exercise = outcome.grade_id.removeprefix("test_")
+            if diagnosis.expectations(self.assignment.name, exercise) is None:
+                continue  # computed once per process, before the learner's clock starts
+            if self.process is None or not self.process.alive():
+                return
+            saved = self.process.deadline
+            self.process.deadline = min(saved, time.monotonic()
+                                        + min(DIAGNOSIS_S, self.spec.limits.call_s))
+            try:
+                outcome.diagnosis = diagnosis.diagnose(self.assignment.name, exercise,
+                                                       self.process.call)
+            finally:
+                self.process.deadline = saved
 
     def _judge_test(self, test: TestCell, namespace: dict) -> Outcome:
         outcome = Outcome(test.grade_id, test.label, 0.0, test.points)

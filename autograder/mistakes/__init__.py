@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import types
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,13 +28,22 @@ class Wrong:
 
 
 @cache
-def catalogue() -> dict[str, list[Wrong]]:
-    """Every chapter's wrong answers: {assignment, e.g. "04_gradcheck": [Wrong, ...]},
-    in chapter order."""
-    chapters = {}
+def chapter_modules() -> dict[str, types.ModuleType]:
+    """Every chapter's catalogue module: {assignment, e.g. "04_gradcheck": module}, in
+    chapter order."""
+    modules = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
-        if not info.name.startswith("ch"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        chapters[module.CHAPTER] = list(module.WRONG)
-    return chapters
+        if info.name.startswith("ch"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            modules[module.CHAPTER] = module
+    return modules
+
+
+def chapter_module(assignment: str) -> types.ModuleType | None:
+    """The catalogue module of one chapter, or None if it has none."""
+    return chapter_modules().get(assignment)
+
+
+def catalogue() -> dict[str, list[Wrong]]:
+    """Every chapter's wrong answers: {assignment: [Wrong, ...]}, in chapter order."""
+    return {assignment: list(module.WRONG) for assignment, module in chapter_modules().items()}
