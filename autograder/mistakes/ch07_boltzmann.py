@@ -10,29 +10,37 @@ WRONG = [
 def energy(s, W, b):
     s = np.asarray(s)
     return -np.einsum("...i,ij,...j->...", s, W, s) - s @ b
-'''),
+''',
+          hint=('Your energy counts every pair of units twice: W is symmetric, so the '
+               'quadratic term needs its factor 1/2.')),
     Wrong("ex7_1_energy", "adds the bias term instead of subtracting it", '''
 def energy(s, W, b):
     s = np.asarray(s)
     return -0.5 * np.einsum("...i,ij,...j->...", s, W, s) + s @ b
-'''),
+''',
+          hint=("The bias term has the wrong sign: check the energy's definition in the "
+               'notes.')),
     Wrong("ex7_1_energy", "sums the quadratic form over the whole batch instead of per row", '''
 def energy(s, W, b):
     s = np.asarray(s)
     quadratic = np.sum((s @ W) * s)
     return -0.5 * quadratic - s @ b
-'''),
+''',
+          hint='For a batch you mix states together: compute one energy per row.'),
     Wrong("ex7_1_energy", "uses only the upper triangle's pairs but keeps the 1/2", '''
 def energy(s, W, b):
     s = np.asarray(s)
     return -0.5 * np.einsum("...i,ij,...j->...", s, np.triu(W, 1), s) - s @ b
-'''),
+''',
+          hint=('Counting each pair once and also halving counts the pairs half as much as '
+               'they should: use one of the two, not both.')),
     Wrong("ex7_1_energy", "computes in float64 whatever the input dtype", '''
 def energy(s, W, b):
     s = np.asarray(s, dtype=np.float64)
     W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return -0.5 * np.einsum("...i,ij,...j->...", s, W, s) - s @ b
-'''),
+''',
+          hint="Float32 inputs give float64 energies: keep the inputs' dtype."),
 
     # Exercise 7.2: boltzmann_distribution
     Wrong("ex7_2_boltzmann_distribution", "exponentiates -E without subtracting its maximum", '''
@@ -44,7 +52,9 @@ def boltzmann_distribution(W, b):
     states = ((k >> np.arange(n - 1, -1, -1)) & 1).astype(np.float64)
     weights = np.exp(-energy(states, np.asarray(W), b))
     return states, weights / weights.sum()
-'''),
+''',
+          hint=('For large energies the exponentials overflow: shift the exponents by their '
+               'maximum before exponentiating (the probabilities do not change).')),
     Wrong("ex7_2_boltzmann_distribution", "lists the bits least significant first", '''
 def boltzmann_distribution(W, b):
     n = len(b)
@@ -53,7 +63,9 @@ def boltzmann_distribution(W, b):
     k = np.arange(2**n)[:, None]
     states = ((k >> np.arange(n)) & 1).astype(np.float64)
     return states, ch3.softmax(-energy(states, np.asarray(W), b))
-'''),
+''',
+          hint=('Your states are listed in the wrong order: the docstring orders them as '
+               'binary numbers, most significant unit first.')),
     Wrong("ex7_2_boltzmann_distribution", "softmax of +E: low energy becomes improbable", '''
 def boltzmann_distribution(W, b):
     n = len(b)
@@ -62,7 +74,9 @@ def boltzmann_distribution(W, b):
     k = np.arange(2**n)[:, None]
     states = ((k >> np.arange(n - 1, -1, -1)) & 1).astype(np.float64)
     return states, ch3.softmax(energy(states, np.asarray(W), b))
-'''),
+''',
+          hint=('Low-energy states come out improbable: probability grows as the energy '
+               'falls, so check the sign of the exponent.')),
     Wrong("ex7_2_boltzmann_distribution", "no check of the number of units", '''
 def boltzmann_distribution(W, b):
     n = len(b)
@@ -71,73 +85,101 @@ def boltzmann_distribution(W, b):
     W = np.asarray(W)
     dtype = W.dtype if np.issubdtype(W.dtype, np.floating) else np.float64
     return states, ch3.softmax(-energy(states, W, b)).astype(dtype, copy=False)
-'''),
+''',
+          hint=('A machine with too many units for enumeration is accepted: raise ValueError '
+               'as the docstring says.')),
 
     # Exercise 7.3: gibbs_conditional
     Wrong("ex7_3_gibbs_conditional", "sigmoid of the weighted sum without the bias", '''
 def gibbs_conditional(s, i, W, b):
     return ch1.sigmoid(np.asarray(s) @ W[i])[()]
-'''),
+''',
+          hint="Your conditional probability leaves out unit i's bias."),
     Wrong("ex7_3_gibbs_conditional", "sigmoid of minus the energy gap", '''
 def gibbs_conditional(s, i, W, b):
     return ch1.sigmoid(-(np.asarray(s) @ W[i] + b[i]))[()]
-'''),
+''',
+          hint=('Your probability has the wrong sign inside the sigmoid: units with positive '
+               'input should tend to switch on.')),
     Wrong("ex7_3_gibbs_conditional", "the 1/2 of the energy carried into the gap", '''
 def gibbs_conditional(s, i, W, b):
     return ch1.sigmoid(0.5 * (np.asarray(s) @ W[i]) + b[i])[()]
-'''),
+''',
+          hint=("Your gap is half what it should be: the energy's factor 1/2 cancels when the "
+               'pairs involving unit i are counted.')),
     Wrong("ex7_3_gibbs_conditional", "a naive sigmoid that overflows for large gaps", '''
 def gibbs_conditional(s, i, W, b):
     gap = np.asarray(s) @ W[i] + b[i]
     return (1 / (1 + np.exp(-gap)))[()]
-'''),
+''',
+          hint=('Your sigmoid overflows for large gaps (a RuntimeWarning): use a stable '
+               "sigmoid, such as chapter 1's.")),
 
     # Exercise 7.4: rbm_hidden_probs
     Wrong("ex7_4_rbm_hidden_probs", "forgets the hidden biases", '''
 def rbm_hidden_probs(V, W, c):
     return ch1.sigmoid(V @ W)
-'''),
+''',
+          hint=('The hidden biases c have no effect on your result: add them to the hidden '
+               "units' input.")),
     Wrong("ex7_4_rbm_hidden_probs", "returns sampled hidden states instead of probabilities", '''
 def rbm_hidden_probs(V, W, c):
     P = ch1.sigmoid(V @ W + c)
     return (np.random.default_rng(0).random(P.shape) < P).astype(P.dtype)
-'''),
+''',
+          hint=('You return sampled 0/1 states: this function returns the probabilities '
+               'themselves.')),
     Wrong("ex7_4_rbm_hidden_probs", "a naive sigmoid that overflows for large inputs", '''
 def rbm_hidden_probs(V, W, c):
     return 1 / (1 + np.exp(-(V @ W + c)))
-'''),
+''',
+          hint=('Your sigmoid overflows for large inputs (a RuntimeWarning): use a stable '
+               "sigmoid, such as chapter 1's.")),
 
     # Exercise 7.5: rbm_visible_probs
     Wrong("ex7_5_rbm_visible_probs", "forgets the visible biases", '''
 def rbm_visible_probs(H, W, b):
     return ch1.sigmoid(H @ W.T)
-'''),
+''',
+          hint=('The visible biases b have no effect on your result: add them to the visible '
+               "units' input.")),
     Wrong("ex7_5_rbm_visible_probs", "adds the visible biases after the sigmoid", '''
 def rbm_visible_probs(H, W, b):
     return ch1.sigmoid(H @ W.T) + b
-'''),
+''',
+          hint=("The biases are added after the sigmoid: they belong inside it, in the units' "
+               'input.')),
     Wrong("ex7_5_rbm_visible_probs", "a naive sigmoid that overflows for large inputs", '''
 def rbm_visible_probs(H, W, b):
     return 1 / (1 + np.exp(-(H @ W.T + b)))
-'''),
+''',
+          hint=('Your sigmoid overflows for large inputs (a RuntimeWarning): use a stable '
+               "sigmoid, such as chapter 1's.")),
 
     # Exercise 7.6: free_energy
     Wrong("ex7_6_free_energy", "naive log(1 + exp(x)), which overflows for large inputs", '''
 def free_energy(V, W, b, c):
     return -V @ b - np.sum(np.log(1 + np.exp(V @ W + c)), axis=-1)
-'''),
+''',
+          hint=('Your softplus overflows for large inputs (a RuntimeWarning): use a '
+               'numerically stable form, such as np.logaddexp.')),
     Wrong("ex7_6_free_energy", "drops the visible-bias term", '''
 def free_energy(V, W, b, c):
     return -np.sum(np.logaddexp(0, V @ W + c), axis=-1)
-'''),
+''',
+          hint=('The visible biases b have no effect on your free energy: one term is '
+               'missing.')),
     Wrong("ex7_6_free_energy", "the opposite sign: -F instead of F", '''
 def free_energy(V, W, b, c):
     return V @ b + np.sum(np.logaddexp(0, V @ W + c), axis=-1)
-'''),
+''',
+          hint='Your free energy has the opposite sign: check its definition in the notes.'),
     Wrong("ex7_6_free_energy", "forgets the hidden biases inside the softplus", '''
 def free_energy(V, W, b, c):
     return -V @ b - np.sum(np.logaddexp(0, V @ W), axis=-1)
-'''),
+''',
+          hint=('The hidden biases c have no effect on your free energy: they belong inside '
+               'the softplus.')),
 
     # Exercise 7.7: cd_k
     Wrong("ex7_7_cd_k", "starts the negative chain from random noise instead of the data", '''
@@ -154,7 +196,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ P0 - Vk.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint=('Your negative chain starts from noise: contrastive divergence starts it at '
+               'the training vectors.')),
     Wrong("ex7_7_cd_k", "mean-field hidden units: the chain goes down from unsampled probabilities",
           '''
 def cd_k(V, W, b, c, k, rng):
@@ -168,7 +212,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ P0 - Vk.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint=('Inside the chain, the visible units are computed from hidden probabilities: '
+               'sample the hidden states first.')),
     Wrong("ex7_7_cd_k", "no sampling at all: a deterministic mean-field chain", '''
 def cd_k(V, W, b, c, k, rng):
     if k < 1:
@@ -181,7 +227,8 @@ def cd_k(V, W, b, c, k, rng):
     rng.random(1)
     B = V.shape[0]
     return (V.T @ P0 - Vk.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint='Your chain never samples: each Gibbs step draws binary states with rng.'),
     Wrong("ex7_7_cd_k", "runs k + 1 Gibbs steps (off by one)", '''
 def cd_k(V, W, b, c, k, rng):
     if k < 1:
@@ -195,7 +242,8 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ P0 - Vk.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint='Your chain runs one Gibbs step too many: count the steps.'),
     Wrong("ex7_7_cd_k", "negative phase pairs the reconstruction with the data's hidden probs",
           '''
 def cd_k(V, W, b, c, k, rng):
@@ -210,7 +258,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ P0 - Vk.T @ P0) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint=('The negative statistics pair the reconstruction with the wrong hidden '
+               'probabilities: use the hidden probabilities of the reconstruction itself.')),
     Wrong("ex7_7_cd_k", "negative phase pairs the reconstruction with the hidden sample before it",
           '''
 def cd_k(V, W, b, c, k, rng):
@@ -225,7 +275,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ P0 - Vk.T @ Hk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint=('The negative statistics use a hidden sample from earlier in the chain: use '
+               'the hidden probabilities computed from the reconstruction.')),
     Wrong("ex7_7_cd_k", "negative phase pairs the data with the reconstruction's hidden probs",
           '''
 def cd_k(V, W, b, c, k, rng):
@@ -240,7 +292,8 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ P0 - V.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint='The negative statistics use the data where the reconstruction belongs.'),
     Wrong("ex7_7_cd_k", "sampled hidden states in the positive phase", '''
 def cd_k(V, W, b, c, k, rng):
     if k < 1:
@@ -256,7 +309,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ H0 - Vk.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(H0 - Pk, axis=0)
-'''),
+''',
+          hint=('The positive phase uses sampled hidden states: it uses the hidden '
+               'probabilities given the data.')),
     Wrong("ex7_7_cd_k", "sampled hidden states in dW's positive phase (dc uses probabilities)", '''
 def cd_k(V, W, b, c, k, rng):
     if k < 1:
@@ -272,7 +327,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ H0 - Vk.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint=("The weight gradient's positive phase uses sampled hidden states: it uses the "
+               'hidden probabilities, like dc.')),
     Wrong("ex7_7_cd_k", "visible probabilities instead of a visible sample at the end of the chain",
           '''
 def cd_k(V, W, b, c, k, rng):
@@ -288,7 +345,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (V.T @ P0 - Vk.T @ Pk) / B, np.mean(V - Vk, axis=0), np.mean(P0 - Pk, axis=0)
-'''),
+''',
+          hint=('The chain ends on visible probabilities: the reconstruction is a visible '
+               'sample.')),
     Wrong("ex7_7_cd_k", "negative minus positive: the descent direction", '''
 def cd_k(V, W, b, c, k, rng):
     if k < 1:
@@ -302,7 +361,9 @@ def cd_k(V, W, b, c, k, rng):
         Pk = rbm_hidden_probs(Vk, W, c)
     B = V.shape[0]
     return (Vk.T @ Pk - V.T @ P0) / B, np.mean(Vk - V, axis=0), np.mean(Pk - P0, axis=0)
-'''),
+''',
+          hint=('Your gradient has the wrong sign: it is the positive (data) statistics minus '
+               'the negative (model) ones.')),
     Wrong("ex7_7_cd_k", "sums the statistics over the batch instead of averaging", '''
 def cd_k(V, W, b, c, k, rng):
     if k < 1:
@@ -315,7 +376,9 @@ def cd_k(V, W, b, c, k, rng):
         Vk = (rng.random(Pv.shape) < Pv).astype(Pv.dtype)
         Pk = rbm_hidden_probs(Vk, W, c)
     return V.T @ P0 - Vk.T @ Pk, np.sum(V - Vk, axis=0), np.sum(P0 - Pk, axis=0)
-'''),
+''',
+          hint=('Your gradient grows with the batch size: average the statistics over the '
+               'batch.')),
 
     # Exercise 7.8: train_rbm
     Wrong("ex7_8_train_rbm", "visible biases initialised to 0 instead of the clipped log-odds", '''
@@ -340,7 +403,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint=('Your visible biases start at 0: the docstring starts them at the (clipped) '
+               "log-odds of each unit's mean.")),
     Wrong("ex7_8_train_rbm", "log-odds of the column means without clipping", '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
     if batch_size < 1:
@@ -364,7 +429,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint=('A unit that is always on or always off gives infinite starting biases: clip '
+               'the means first, as the docstring says.')),
     Wrong("ex7_8_train_rbm", "no shuffling: batches in the data's own order", '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
     if batch_size < 1:
@@ -387,7 +454,8 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint="Your batches come in the data's order: shuffle each epoch with rng."),
     Wrong("ex7_8_train_rbm", "one permutation drawn once, reused every epoch", '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
     if batch_size < 1:
@@ -411,7 +479,8 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint='Every epoch sees the same batches: draw a new permutation each epoch.'),
     Wrong("ex7_8_train_rbm", "gradients multiplied by the batch size (sums, not means)", '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
     if batch_size < 1:
@@ -436,7 +505,8 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint='Your updates grow with the batch size: the gradients are batch means.'),
     Wrong("ex7_8_train_rbm", "reconstruction error computed from sampled hidden and visible states",
           '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
@@ -464,7 +534,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_sample = (rng.random(P_v.shape) < P_v).astype(dtype)
         history["reconstruction_error"].append(float(np.mean((V - V_sample) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint=('Your reconstruction error uses sampled states: the docstring computes it '
+               'from probabilities.')),
     Wrong("ex7_8_train_rbm", "reconstruction error from sampled hidden states (another generator)",
           '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
@@ -492,7 +564,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         history["reconstruction_error"].append(
             float(np.mean((V - rbm_visible_probs(H, W, b)) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint=('Your reconstruction error uses sampled hidden states: the docstring computes '
+               'it from probabilities.')),
     Wrong("ex7_8_train_rbm", "drops the last, smaller batch of every epoch", '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
     if batch_size < 1:
@@ -516,7 +590,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint=('The last, smaller batch of each epoch is skipped: every example counts once '
+               'per epoch.')),
     Wrong("ex7_8_train_rbm", "subtracts the update (descent on the log-likelihood)", '''
 def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
     if batch_size < 1:
@@ -540,7 +616,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint=('Your parameters move the wrong way: training climbs the log-likelihood, so '
+               'add the gradient step.')),
     # Exercise 7.9: bm_gradient_exact
     Wrong("ex7_9_bm_gradient_exact", "keeps the diagonal: <s_i s_i> - <s_i s_i> is not zero", """
 def bm_gradient_exact(S, W, b):
@@ -549,7 +627,9 @@ def bm_gradient_exact(S, W, b):
     dW = S.T @ S / len(S) - states.T @ (states * probs[:, None])
     db = S.mean(axis=0) - probs @ states
     return dW.astype(probs.dtype), db.astype(probs.dtype)
-"""),
+""",
+          hint=('Your weight gradient has a non-zero diagonal: the machine has no '
+               'self-connections, so the diagonal stays 0.')),
     Wrong("ex7_9_bm_gradient_exact", "model term as a plain mean over all states (ignores p)", """
 def bm_gradient_exact(S, W, b):
     states, probs = boltzmann_distribution(W, b)
@@ -558,7 +638,9 @@ def bm_gradient_exact(S, W, b):
     np.fill_diagonal(dW, 0.0)
     db = S.mean(axis=0) - states.mean(axis=0)
     return dW.astype(probs.dtype), db.astype(probs.dtype)
-"""),
+""",
+          hint=("The model's statistics are a plain average over states: weight each state by "
+               'its probability.')),
     Wrong("ex7_9_bm_gradient_exact", "products of means <s_i><s_j>, not means of products", """
 def bm_gradient_exact(S, W, b):
     states, probs = boltzmann_distribution(W, b)
@@ -567,7 +649,8 @@ def bm_gradient_exact(S, W, b):
     dW = np.outer(data_mean, data_mean) - np.outer(model_mean, model_mean)
     np.fill_diagonal(dW, 0.0)
     return dW.astype(probs.dtype), (data_mean - model_mean).astype(probs.dtype)
-"""),
+""",
+          hint='You multiply averages where the average of products belongs.'),
     Wrong("ex7_9_bm_gradient_exact", "model minus data: the descent direction", """
 def bm_gradient_exact(S, W, b):
     states, probs = boltzmann_distribution(W, b)
@@ -576,7 +659,9 @@ def bm_gradient_exact(S, W, b):
     np.fill_diagonal(dW, 0.0)
     db = probs @ states - S.mean(axis=0)
     return dW.astype(probs.dtype), db.astype(probs.dtype)
-"""),
+""",
+          hint=('Your gradient has the wrong sign: it is the data statistics minus the '
+               "model's.")),
     Wrong("ex7_9_bm_gradient_exact", "halves dW, as if each pair were counted twice", """
 def bm_gradient_exact(S, W, b):
     states, probs = boltzmann_distribution(W, b)
@@ -585,7 +670,9 @@ def bm_gradient_exact(S, W, b):
     np.fill_diagonal(dW, 0.0)
     db = S.mean(axis=0) - probs @ states
     return dW.astype(probs.dtype), db.astype(probs.dtype)
-"""),
+""",
+          hint=('Your weight gradient is half what it should be: there is no factor 1/2 in '
+               'it.')),
 
     # Exercise 7.10: bm_gradient_gibbs
     Wrong("ex7_10_bm_gradient_gibbs", "chains start from random noise instead of the data", """
@@ -601,7 +688,8 @@ def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     dW = (S.T @ S - chains.T @ chains) / len(S)
     np.fill_diagonal(dW, 0.0)
     return dW, np.mean(S - chains, axis=0)
-"""),
+""",
+          hint='Your chains start from noise: this exercise starts chain n at S[n].'),
     Wrong("ex7_10_bm_gradient_gibbs", "updates all units at once from the old state", """
 def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     if sweeps < 1:
@@ -615,7 +703,9 @@ def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     dW = (S.T @ S - chains.T @ chains) / len(S)
     np.fill_diagonal(dW, 0.0)
     return dW, np.mean(S - chains, axis=0)
-"""),
+""",
+          hint=('All units are updated at once: a Gibbs sweep updates them one at a time, '
+               'each seeing the new values of the others.')),
     Wrong("ex7_10_bm_gradient_gibbs", "sets units to their probabilities instead of sampling", """
 def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     if sweeps < 1:
@@ -630,7 +720,8 @@ def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     dW = (S.T @ S - chains.T @ chains) / len(S)
     np.fill_diagonal(dW, 0.0)
     return dW, np.mean(S - chains, axis=0)
-"""),
+""",
+          hint='Your chains hold probabilities: each unit is sampled (0 or 1) with rng.'),
     Wrong("ex7_10_bm_gradient_gibbs", "runs one sweep too many", """
 def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     if sweeps < 1:
@@ -644,7 +735,8 @@ def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     dW = (S.T @ S - chains.T @ chains) / len(S)
     np.fill_diagonal(dW, 0.0)
     return dW, np.mean(S - chains, axis=0)
-"""),
+""",
+          hint='Your chains run one sweep too many: count the sweeps.'),
     Wrong("ex7_10_bm_gradient_gibbs", "keeps the diagonal of dW", """
 def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     if sweeps < 1:
@@ -656,7 +748,9 @@ def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
         for i in range(S.shape[1]):
             chains[:, i] = rng.random(len(chains)) < gibbs_conditional(chains, i, W, b)
     return (S.T @ S - chains.T @ chains) / len(S), np.mean(S - chains, axis=0)
-"""),
+""",
+          hint=('Your weight gradient has a non-zero diagonal: the machine has no '
+               'self-connections, so the diagonal stays 0.')),
 
     # Exercise 7.11: pcd_k
     Wrong("ex7_11_pcd_k", "restarts the negative chains at the data (that is CD-k)", """
@@ -665,7 +759,9 @@ def pcd_k(V, W, b, c, chains, k, rng):
         raise ValueError("k must be at least 1")
     dW, db, dc = cd_k(V, W, b, c, k, rng)
     return dW, db, dc, np.array(chains, dtype=V.dtype)
-"""),
+""",
+          hint=('Your negative chains restart at the data: in persistent CD they continue '
+               'from the chains you were given.')),
     Wrong("ex7_11_pcd_k", "returns the old chains instead of the advanced ones", """
 def pcd_k(V, W, b, c, chains, k, rng):
     if k < 1:
@@ -681,7 +777,9 @@ def pcd_k(V, W, b, c, chains, k, rng):
     return (V.T @ P_data / len(V) - fantasy.T @ P_f / len(fantasy),
             V.mean(axis=0) - fantasy.mean(axis=0), P_data.mean(axis=0) - P_f.mean(axis=0),
             np.array(chains, dtype=V.dtype))
-"""),
+""",
+          hint=('The chains you return are the ones you were given: return the advanced '
+               'chains.')),
     Wrong("ex7_11_pcd_k", "divides the negative statistics by the batch size B instead of C", """
 def pcd_k(V, W, b, c, chains, k, rng):
     if k < 1:
@@ -697,7 +795,9 @@ def pcd_k(V, W, b, c, chains, k, rng):
     B = len(V)
     return ((V.T @ P_data - fantasy.T @ P_f) / B, V.mean(axis=0) - fantasy.mean(axis=0),
             P_data.mean(axis=0) - P_f.mean(axis=0), fantasy)
-"""),
+""",
+          hint=('The negative statistics are averaged over the wrong count: average over the '
+               'chains.')),
     Wrong("ex7_11_pcd_k", "advances the chains k + 1 steps", """
 def pcd_k(V, W, b, c, chains, k, rng):
     if k < 1:
@@ -713,7 +813,8 @@ def pcd_k(V, W, b, c, chains, k, rng):
     return (V.T @ P_data / len(V) - fantasy.T @ P_f / len(fantasy),
             V.mean(axis=0) - fantasy.mean(axis=0), P_data.mean(axis=0) - P_f.mean(axis=0),
             fantasy)
-"""),
+""",
+          hint='Your chains run one Gibbs step too many: count the steps.'),
     Wrong("ex7_11_pcd_k", "mean-field hidden units: the chains go down from probabilities", """
 def pcd_k(V, W, b, c, chains, k, rng):
     if k < 1:
@@ -727,7 +828,9 @@ def pcd_k(V, W, b, c, chains, k, rng):
     return (V.T @ P_data / len(V) - fantasy.T @ P_f / len(fantasy),
             V.mean(axis=0) - fantasy.mean(axis=0), P_data.mean(axis=0) - P_f.mean(axis=0),
             fantasy)
-"""),
+""",
+          hint=('Inside the chains, the visible units are computed from hidden probabilities: '
+               'sample the hidden states first.')),
     Wrong("ex7_11_pcd_k", "advances the chains in place, overwriting the caller's array", """
 def pcd_k(V, W, b, c, chains, k, rng):
     if k < 1:
@@ -742,7 +845,8 @@ def pcd_k(V, W, b, c, chains, k, rng):
     return (V.T @ P_data / len(V) - chains.T @ P_f / len(chains),
             V.mean(axis=0) - chains.mean(axis=0), P_data.mean(axis=0) - P_f.mean(axis=0),
             chains)
-"""),
+""",
+          hint='Your function overwrites the chains array it was given: return new arrays.'),
     # Issue 20: boolean and integer 0/1 arrays, a negative number of sweeps, the history's
     # type.
     Wrong('ex7_8_train_rbm',
@@ -770,7 +874,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint=('Integer training data give integer parameters: convert non-float data to '
+               'float64, as the docstring says.')),
     Wrong('ex7_8_train_rbm',
           'records np.mean of the squared errors, a NumPy float, not a Python float',
           '''
@@ -796,7 +902,9 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(np.mean((V - V_hat) ** 2))
     return W, b, c, history
-'''),
+''',
+          hint=('The errors in your history are NumPy floats: the docstring promises Python '
+               'floats.')),
     Wrong('ex7_9_bm_gradient_exact',
           'counts pairs with S.T @ S, a logical OR for boolean S',
           '''
@@ -807,7 +915,9 @@ def bm_gradient_exact(S, W, b):
     db = S.mean(axis=0) - weighted.sum(axis=0)
     np.fill_diagonal(dW, 0.0)
     return dW.astype(W.dtype), db.astype(W.dtype)
-'''),
+''',
+          hint=('For boolean S, your pair counts come out as logical values: convert S to '
+               'numbers first.')),
     Wrong('ex7_9_bm_gradient_exact',
           'converts only boolean S: integer S give float64 gradients for float32 weights',
           '''
@@ -820,7 +930,9 @@ def bm_gradient_exact(S, W, b):
     dW = S.T @ S / len(S) - states.T @ weighted
     np.fill_diagonal(dW, 0.0)
     return dW, S.mean(axis=0) - weighted.sum(axis=0)
-'''),
+''',
+          hint=("Integer states give float64 gradients for float32 weights: convert S to W's "
+               'dtype.')),
     Wrong('ex7_10_bm_gradient_gibbs',
           'refuses sweeps = 0 but not a negative number of sweeps',
           '''
@@ -835,7 +947,9 @@ def bm_gradient_gibbs(S, W, b, *, sweeps, rng):
     dW = (S.T @ S - chains.T @ chains) / len(S)
     np.fill_diagonal(dW, 0.0)
     return dW.astype(W.dtype), np.mean(S - chains, axis=0).astype(W.dtype)
-'''),
+''',
+          hint=('A negative number of sweeps is accepted: raise ValueError unless sweeps is '
+               'at least 1.')),
     Wrong('ex7_11_pcd_k',
           'advances the chains in their own dtype: boolean chains come back boolean',
           '''
@@ -854,7 +968,9 @@ def pcd_k(V, W, b, c, chains, k, rng):
     db = V.mean(axis=0) - fantasy.mean(axis=0)
     dc = P_data.mean(axis=0) - P_fantasy.mean(axis=0)
     return dW.astype(V.dtype), db.astype(V.dtype), dc.astype(V.dtype), fantasy
-'''),
+''',
+          hint=("Boolean chains come back boolean: the chains you return should be in V's "
+               'dtype.')),
     Wrong('ex7_8_train_rbm',
           'never checks batch_size: a negative size trains on no batch at all',
           '''
@@ -878,7 +994,8 @@ def train_rbm(V, n_hidden, *, epochs, lr, batch_size, k, rng):
         V_hat = rbm_visible_probs(rbm_hidden_probs(V, W, c), W, b)
         history["reconstruction_error"].append(float(np.mean((V - V_hat) ** 2)))
     return W, b, c, history
-'''),
+''',
+          hint='A batch size below 1 is accepted: raise ValueError as the docstring says.'),
     Wrong('ex7_2_boltzmann_distribution',
           "casts the probabilities to W's dtype: integer weights give integer probabilities",
           '''
@@ -890,5 +1007,7 @@ def boltzmann_distribution(W, b):
     states = ((k >> np.arange(n - 1, -1, -1)) & 1).astype(np.float64)
     probs = ch3.softmax(-energy(states, W, b))
     return states, probs.astype(np.asarray(W).dtype)
-'''),
+''',
+          hint=('Integer weights give integer probabilities: the docstring promises float64 '
+               'probabilities for integer weights.')),
 ]
