@@ -16,7 +16,9 @@ WRONG = [
           '''
 def dense(x, W, b):
     return tf.matmul(x, W) + b
-'''),
+''',
+          hint=("The gradient comes from TensorFlow's automatic differentiation: this "
+               'exercise asks you to write it yourself with tf.custom_gradient.')),
     Wrong("ex8_1_dense", "grad recomputes the forward pass under a GradientTape (autodiff)",
           '''
 @tf.custom_gradient
@@ -30,7 +32,9 @@ def dense(x, W, b):
         return tape.gradient(again, [x, W, b], output_gradients=dz)
 
     return z, grad
-'''),
+''',
+          hint=('Your grad function asks a GradientTape for the gradient: write the backward '
+               'formulas yourself.')),
     Wrong("ex8_1_dense", "grad calls tf.gradients, TensorFlow's graph-mode autodiff",
           '''
 @tf.custom_gradient
@@ -44,7 +48,9 @@ def dense(x, W, b):
         return tf.gradients(z, [x, W, b], grad_ys=dz)
 
     return z, grad
-'''),
+''',
+          hint=("Your grad function uses TensorFlow's automatic differentiation: write the "
+               'backward formulas yourself.')),
     Wrong("ex8_1_dense", "the bias gradient is the mean over the batch instead of the sum",
           '''
 @tf.custom_gradient
@@ -56,7 +62,9 @@ def dense(x, W, b):
                 tf.reduce_mean(dz, axis=0))
 
     return z, grad
-'''),
+''',
+          hint=('Your bias gradient is B times too small: the upstream gradient already holds '
+               "the batch mean's 1/B, so sum over the batch.")),
     Wrong("ex8_1_dense", "dW divided by the batch size again (the 1/B is already in dz)",
           '''
 @tf.custom_gradient
@@ -69,7 +77,9 @@ def dense(x, W, b):
                 tf.reduce_sum(dz, axis=0))
 
     return z, grad
-'''),
+''',
+          hint=('Your weight gradient is B times too small: the upstream gradient already '
+               "holds the batch mean's 1/B.")),
     # Exercise 8.2, softmax_cross_entropy
     Wrong("ex8_2_softmax_cross_entropy", "the stable forward pass, differentiated by autodiff",
           '''
@@ -77,12 +87,16 @@ def softmax_cross_entropy(logits, labels):
     shifted = logits - tf.reduce_max(logits, axis=1, keepdims=True)
     log_p = shifted - tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=1, keepdims=True))
     return -tf.reduce_mean(tf.gather(log_p, labels, axis=1, batch_dims=1))
-'''),
+''',
+          hint=('The gradient comes from automatic differentiation: write it yourself with '
+               'tf.custom_gradient.')),
     Wrong("ex8_2_softmax_cross_entropy", "TensorFlow's built-in loss and its gradient",
           '''
 def softmax_cross_entropy(logits, labels):
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
-'''),
+''',
+          hint=("You use TensorFlow's built-in loss: this exercise asks for the formula and "
+               'its gradient written by you.')),
     Wrong("ex8_2_softmax_cross_entropy",
           "a custom gradient around the built-in loss (the forward pass is not written)",
           '''
@@ -96,13 +110,17 @@ def softmax_cross_entropy(logits, labels):
         return upstream * (tf.nn.softmax(logits) - one_hot) / tf.cast(shape[0], logits.dtype), None
 
     return loss, grad
-'''),
+''',
+          hint=('Your forward pass calls the built-in loss: write the stable formula '
+               'yourself.')),
     Wrong("ex8_2_softmax_cross_entropy", "Keras's loss function instead of the formula",
           '''
 def softmax_cross_entropy(logits, labels):
     return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits,
                                                                        from_logits=True))
-'''),
+''',
+          hint=("You use Keras's loss: this exercise asks for the formula and its gradient "
+               'written by you.')),
     Wrong("ex8_2_softmax_cross_entropy", "grad differentiates the loss again with a tape",
           '''
 @tf.custom_gradient
@@ -119,7 +137,9 @@ def softmax_cross_entropy(logits, labels):
         return upstream * tape.gradient(again, logits), None
 
     return forward(logits), grad
-'''),
+''',
+          hint=('Your grad function asks a GradientTape for the gradient: write the backward '
+               'formula yourself.')),
     Wrong("ex8_2_softmax_cross_entropy", "the upstream gradient g is ignored",
           '''
 @tf.custom_gradient
@@ -134,7 +154,9 @@ def softmax_cross_entropy(logits, labels):
         return (tf.exp(log_p) - one_hot) / tf.cast(shape[0], logits.dtype), None
 
     return loss, grad
-'''),
+''',
+          hint=('Your gradient ignores the upstream gradient passed to grad: the chain rule '
+               'multiplies by it.')),
     Wrong("ex8_2_softmax_cross_entropy", "the naive log of the softmax: infinite at +-1e4",
           '''
 @tf.custom_gradient
@@ -148,7 +170,9 @@ def softmax_cross_entropy(logits, labels):
         return upstream * (p - one_hot) / tf.cast(shape[0], logits.dtype), None
 
     return loss, grad
-'''),
+''',
+          hint=('Taking the log of the softmax gives infinities for large logits: use the '
+               'stable log-sum-exp form.')),
     # Exercise 8.3, CustomDense
     Wrong("ex8_3_CustomDense", "call multiplies the matrices itself instead of calling dense",
           '''
@@ -170,7 +194,9 @@ class CustomDense(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation}
-'''),
+''',
+          hint=("Your layer computes the product itself: call the chapter's dense, so its "
+               'gradient is yours.')),
     Wrong("ex8_3_CustomDense", "TensorFlow's own ReLU, differentiated by autodiff, not relu",
           '''
 @keras.saving.register_keras_serializable(package="dlbook")
@@ -191,7 +217,8 @@ class CustomDense(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation}
-'''),
+''',
+          hint="Your layer uses TensorFlow's ReLU: use the chapter's relu."),
     Wrong("ex8_3_CustomDense", "the activation is never applied",
           '''
 @keras.saving.register_keras_serializable(package="dlbook")
@@ -211,7 +238,8 @@ class CustomDense(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation}
-'''),
+''',
+          hint='The activation is never applied in call.'),
     Wrong("ex8_3_CustomDense", "the bias starts glorot-uniform instead of at zero",
           '''
 @keras.saving.register_keras_serializable(package="dlbook")
@@ -233,7 +261,8 @@ class CustomDense(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation}
-'''),
+''',
+          hint='Your bias starts random: it starts at zero.'),
     # Exercise 8.4, build_model
     Wrong("ex8_4_build_model", "dtype is ignored: a float64 model computes in float32",
           '''
@@ -245,7 +274,8 @@ def build_model(layer_sizes, *, dtype=None):
     for number, units in enumerate(layer_sizes[1:], start=1):
         model.add(CustomDense(units, activation=None if number == last else "relu"))
     return model
-'''),
+''',
+          hint='The dtype argument has no effect: a float64 model should compute in float64.'),
     Wrong("ex8_4_build_model", "ReLU on the last layer too, so the logits are never negative",
           '''
 def build_model(layer_sizes, *, dtype=None):
@@ -255,7 +285,9 @@ def build_model(layer_sizes, *, dtype=None):
     for units in layer_sizes[1:]:
         model.add(CustomDense(units, activation="relu", dtype=dtype))
     return model
-'''),
+''',
+          hint=('The last layer has a ReLU, so the logits are never negative: the output '
+               'layer has no activation.')),
     Wrong("ex8_4_build_model", "Keras's Dense instead of the chapter's CustomDense",
           '''
 def build_model(layer_sizes, *, dtype=None):
@@ -267,7 +299,8 @@ def build_model(layer_sizes, *, dtype=None):
         model.add(keras.layers.Dense(units, activation=None if number == last else "relu",
                                      dtype=dtype))
     return model
-'''),
+''',
+          hint="Your model uses Keras's Dense: build it from the chapter's CustomDense."),
     Wrong("ex8_4_build_model", "the input layer is float64 but the layers follow the policy",
           '''
 def build_model(layer_sizes, *, dtype=None):
@@ -278,7 +311,8 @@ def build_model(layer_sizes, *, dtype=None):
     for number, units in enumerate(layer_sizes[1:], start=1):
         model.add(CustomDense(units, activation=None if number == last else "relu"))
     return model
-'''),
+''',
+          hint='The layers do not use the requested dtype: pass it to every layer.'),
 ]
 
 _LOOP = '''
@@ -328,17 +362,26 @@ def _loop(decorator=_TF, loss=_OWN_LOSS, setup="", after=""):
 
 WRONG += [
     Wrong("ex8_5_train_tf", "no tf.function: every step runs eagerly",
-          _loop(decorator="")),
+          _loop(decorator=""),
+          hint='Your training step runs eagerly: compile it once with tf.function.'),
     Wrong("ex8_5_train_tf", "TensorFlow's built-in loss instead of softmax_cross_entropy",
           _loop(loss="            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with"
-                     "_logits(y_batch, logits))\n            objective = loss")),
+                     "_logits(y_batch, logits))\n            objective = loss"),
+          hint=("You train with TensorFlow's built-in loss: use the chapter's "
+               'softmax_cross_entropy.')),
     Wrong("ex8_5_train_tf", "no loss scaling: float16 gradients underflow to zero",
-          _loop()),
+          _loop(),
+          hint=('In float16, small gradients underflow to zero: scale the loss, as the notes '
+               'describe.')),
     Wrong("ex8_5_train_tf", "a fixed loss scale of 2^15: overflowing steps are not skipped",
-          _loop(loss=_SCALED, after=_UNSCALE)),
+          _loop(loss=_SCALED, after=_UNSCALE),
+          hint=('Your loss scale never changes and overflowing steps are applied: see the '
+               'notes on dynamic loss scaling.')),
     Wrong("ex8_5_train_tf", "the generator is re-made every epoch: the same batches each time",
           _loop().replace("        perm = rng.permutation(count)",
-                          "        perm = np.random.default_rng(seed).permutation(count)")),
+                          "        perm = np.random.default_rng(seed).permutation(count)"),
+          hint=('Every epoch sees the same batches: make the generator once, outside the '
+               'epoch loop.')),
 ]
 
 # Found by reviewers (issue 20): gradients left to TensorFlow under another name, and
@@ -359,7 +402,9 @@ def dense(x, W, b):
         return tf.gradients(z, [x, W, b], grad_ys=dz, name="backward")
 
     return z, grad
-'''),
+''',
+          hint=("Your grad function uses TensorFlow's automatic differentiation: write the "
+               'backward formulas yourself.')),
     Wrong("ex8_1_dense", "the forward pass runs a tape and hands its gradients to grad",
           '''
 @tf.custom_gradient
@@ -372,7 +417,9 @@ def dense(x, W, b):
         return tape.gradient(z, [x, W, b], output_gradients=dz)
 
     return z, grad
-'''),
+''',
+          hint=('Your gradients come from a GradientTape in the forward pass: write the '
+               'backward formulas yourself.')),
     Wrong("ex8_2_softmax_cross_entropy", "grad calls tf.gradients under another name",
           '''
 @tf.custom_gradient
@@ -391,7 +438,9 @@ def softmax_cross_entropy(logits, labels):
         return tf.gradients(loss, logits, grad_ys=upstream, name="my_backward")[0], None
 
     return loss, grad
-'''),
+''',
+          hint=("Your grad function uses TensorFlow's automatic differentiation: write the "
+               'backward formula yourself.')),
     Wrong("ex8_3_CustomDense", "call adds the bias outside dense: its gradient is autodiff's",
           '''
 @keras.saving.register_keras_serializable(package="dlbook")
@@ -414,7 +463,9 @@ class CustomDense(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation}
-'''),
+''',
+          hint=('The bias is added outside dense, so its gradient comes from automatic '
+               'differentiation: pass it to dense.')),
 ]
 
 _KERAS_LOSS = ("            loss = softmax_cross_entropy(logits, y_batch)\n"
@@ -445,25 +496,35 @@ def _mixed(rule=_HALVE_AND_GROW, **changes):
 
 WRONG += [
     Wrong("ex8_5_train_tf", "the chapter's loss is returned but the built-in one differentiated",
-          _loop(loss=_KERAS_LOSS, after=_UNSCALE)),
+          _loop(loss=_KERAS_LOSS, after=_UNSCALE),
+          hint=('The gradients come from a different loss from the one you report: '
+               "differentiate the chapter's softmax_cross_entropy.")),
     Wrong("ex8_5_train_tf", "a new tf.function for every batch: the step is traced each time",
           _mixed().replace(
               "        losses = [step(",
-              "        losses = [tf.function(step.python_function, reduce_retracing=True)(")),
+              "        losses = [tf.function(step.python_function, reduce_retracing=True)("),
+          hint=('A new tf.function is made for every batch, so the step is traced again each '
+               'time: make it once.')),
     Wrong("ex8_5_train_tf", "an overflowing step is skipped but the loss scale never lowered",
-          _mixed(rule="            scale.assign(scale)")),
+          _mixed(rule="            scale.assign(scale)"),
+          hint=('After an overflow the loss scale stays the same: see the notes on when to '
+               'lower it.')),
     Wrong("ex8_5_train_tf", "the loss scale is halved after an overflow but never doubled",
-          _mixed(rule="            scale.assign(tf.where(finite, scale, scale / 2))")),
+          _mixed(rule="            scale.assign(tf.where(finite, scale, scale / 2))"),
+          hint='The loss scale never grows again: see the notes on when to raise it.'),
     Wrong("ex8_5_train_tf", "the scale is halved on overflow but the step is applied anyway",
           _mixed().replace("            gradients = [tf.where(finite, gradient, "
                            "tf.zeros_like(gradient))\n"
-                           "                         for gradient in gradients]\n", "")),
+                           "                         for gradient in gradients]\n", ""),
+          hint='An overflowing step is still applied: skip it.'),
     Wrong("ex8_5_train_tf", "the scale doubles one step early, after 1,999 finite steps",
           _mixed(rule=_HALVE_AND_GROW.replace("finite_steps + 1 >= 2000",
-                                              "finite_steps + 1 >= 1999"))),
+                                              "finite_steps + 1 >= 1999")),
+          hint='The loss scale grows one step too early: count the finite steps.'),
     Wrong("ex8_5_train_tf", "the scale doubles one step late, after 2,001 finite steps",
           _mixed(rule=_HALVE_AND_GROW.replace("finite_steps + 1 >= 2000",
-                                              "finite_steps + 1 >= 2001"))),
+                                              "finite_steps + 1 >= 2001")),
+          hint='The loss scale grows one step too late: count the finite steps.'),
 ]
 
 
