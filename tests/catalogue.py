@@ -19,14 +19,17 @@ import signal
 import types
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from notebook_tools import graded_test_cells, read, without_markers
 
+import autograder.mistakes
 from autograder.course import Notebook, course_notebooks
 from autograder.mistakes import Wrong, catalogue
 from dlbook.previous import load_notebook_functions
 
+CATALOGUE_DIR = Path(autograder.mistakes.__file__).parent  # chNN_<name>.py, one per chapter
 SECONDS_PER_CELL = 120
 
 
