@@ -39,6 +39,7 @@ from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 
 from autograder import feedback
+from autograder import report as class_report
 from autograder.course import AUTOGRADER_DIR, CourseConfigError, Notebook, load_config
 from autograder.dask_jobs import ClusterError, run_on_cluster
 from autograder.gradebook import GradeStore
@@ -65,6 +66,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     out_dir: Path | None = None
+    class_report: str = ""  # the line saying where the class report went
 
     @property
     def failed(self) -> list[str]:
@@ -295,6 +297,8 @@ def grade_paths(paths: list[Path], out_dir: Path, work_dir: Path, db_url: str | 
                 imported.append(submission)
     report.rows.extend(grader.grade(imported, regrade=regrade))
     write_outputs(report, out_dir)
+    report.class_report = class_report.after_run(report.rows, report.problems, grader.db_url,
+                                                 out_dir)
     return report
 
 
@@ -312,6 +316,7 @@ def print_summary(report: Report) -> None:
               "(--regrade grades them anyway).")
     print(f"grades: {report.out_dir / 'grades.csv'}")
     print(f"feedback: {report.out_dir / 'feedback'}")
+    print(report.class_report)
     if report.failed:
         print(f"{len(report.failed)} file(s) could not be graded:")
         for label in report.failed:

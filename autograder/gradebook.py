@@ -11,7 +11,8 @@ is lost or duplicated.
 The table `dlbook_not_graded` keeps what a run could not grade, and why: a learner's
 notebook (malformed, refused, a grader failure), or a file no chapter or learner owns
 (then `assignment` is '' and `notebook` is the file's label). A notebook's record goes
-when it is graded, so the table always says what is still waiting. Both tables are made
+when it is graded, so the table always says what is still waiting; the files no chapter
+owns are those of the last run. Both tables are made
 by `metadata.create_all`, which adds the missing ones to an older gradebook and touches
 nothing else. The class report (`autograder.report`) reads both.
 """
@@ -128,12 +129,16 @@ class GradeStore:
                 _same(not_graded, student, assignment, notebook)))
 
     def record_run(self, graded_keys: Iterable[tuple[str, str, str]],
-                   failures: Iterable[tuple[str, str, str, str]]) -> None:
-        """After a run: forget the failures of notebooks now graded (`graded_keys`:
-        (student, assignment, notebook), reused ones included) and record `failures`
-        ((student, assignment, notebook, reason)), each replacing its earlier record."""
+                   failures: Iterable[tuple[str, str, str, str]],
+                   files: Iterable[tuple[str, str, str]] = ()) -> None:
+        """After a run, in one transaction: forget the failures of notebooks now graded
+        (`graded_keys`: (student, assignment, notebook), reused ones included); record
+        the notebooks not graded (`failures`: (student, assignment, notebook, reason)),
+        each replacing its earlier record; and replace the files no chapter owns with
+        this run's (`files`: (student or '', label, reason))."""
         now = _now()
         with self.engine.begin() as connection:
+            connection.execute(not_graded.delete().where(not_graded.c.assignment == ""))
             for student, assignment, notebook in graded_keys:
                 connection.execute(not_graded.delete().where(
                     _same(not_graded, student, assignment, notebook)))
@@ -143,6 +148,10 @@ class GradeStore:
                 connection.execute(not_graded.insert().values(
                     student=student, assignment=assignment, notebook=notebook,
                     reason=reason, recorded_at=now))
+            for student, label, reason in files:
+                connection.execute(not_graded.insert().values(
+                    student=student, assignment="", notebook=label, reason=reason,
+                    recorded_at=now))
 
     def graded_notebooks(self) -> list[Graded]:
         """Every graded notebook, by student, chapter and notebook."""

@@ -235,8 +235,8 @@ def after_run(rows: list[Row], problems: list, db_url: str, out_dir: Path) -> st
             store.record_run(
                 [(r.student, r.assignment, r.notebook) for r in rows if r.status == "graded"],
                 [(r.student, r.assignment, r.notebook, r.reason) for r in rows
-                 if r.status != "graded"]
-                + [(p.student or "", "", p.label, p.reason) for p in problems])
+                 if r.status != "graded"],
+                [(p.student or "", p.label, p.reason) for p in problems])
         finally:
             store.close()
         return f"class report: {write(db_url, out_dir / PAGE)}"

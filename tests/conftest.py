@@ -40,8 +40,8 @@ def pytest_generate_tests(metafunc):
 # two checks at once would share); the modules that use the built website share one build.
 SANDBOX_MODULES = {"test_adversarial", "test_adversarial_tensorflow", "test_check_command",
                    "test_distributed", "test_grade_command", "test_grading_roundtrip",
-                   "test_demonstrations", "test_resume", "test_sandbox_hardening",
-                   "test_zygote"}
+                   "test_demonstrations", "test_report_grading", "test_resume",
+                   "test_sandbox_hardening", "test_zygote"}
 SITE_MODULES = {"test_browser", "test_instructor_site", "test_launch_routes", "test_site"}
 
 
