@@ -161,8 +161,8 @@ def rbm_visible_probs(H, W, b):
 def free_energy(V, W, b, c):
     return -V @ b - np.sum(np.log(1 + np.exp(V @ W + c)), axis=-1)
 ''',
-          hint=('Your softplus overflows for large inputs (a RuntimeWarning): use a '
-               'numerically stable form, such as np.logaddexp.')),
+          hint=('Your softplus overflows for large inputs (a RuntimeWarning): rewrite it so '
+               'that no exponential of a large positive number is taken.')),
     Wrong("ex7_6_free_energy", "drops the visible-bias term", '''
 def free_energy(V, W, b, c):
     return -np.sum(np.logaddexp(0, V @ W + c), axis=-1)
