@@ -17,7 +17,10 @@ warned.
 A wrong answer W *matches* when, on every probe where the reference's output differs from
 W's (its distinguishing probes; W needs at least one), the learner's output is close to
 W's and not close to the reference's. So an answer within tolerance of the reference never
-matches. Of several matches the most specific wins: the one the learner agrees with on the
+matches. One more condition keeps wrong diagnoses out: every probe where the learner
+differs from the reference must be one where it agrees with W (a learner who also makes
+a mistake the catalogue lacks gets no diagnosis rather than a partial one).
+Of several matches the most specific wins: the one the learner agrees with on the
 most probes in all, then the one with more distinguishing probes, then catalogue order.
 """
 
@@ -241,6 +244,19 @@ def distinguishing(expected: Expectation, outputs: list[Output | None]) -> list[
             and not same_output(ref, out, expected.probes, SEPARATION)]
 
 
+def _explained(expected: Expectation, learner: list[Output | None],
+               outputs: list[Output | None]) -> bool:
+    """Whether every probe where the learner differs from the reference is one where it
+    agrees with the wrong answer: a mistake that leaves part of what the learner did
+    unexplained (a second, uncatalogued mistake) is not named."""
+    for mine, ref, theirs in zip(learner, expected.reference, outputs):
+        if mine is None or ref is None or same_output(mine, ref, expected.probes):
+            continue
+        if theirs is None or not same_output(mine, theirs, expected.probes):
+            return False
+    return True
+
+
 def best_match(expected: Expectation, learner: list[Output | None]) -> Wrong | None:
     """The most specific catalogued wrong answer the learner's outputs match, if any."""
     candidates = []
@@ -251,7 +267,7 @@ def best_match(expected: Expectation, learner: list[Output | None]) -> Wrong | N
         if all(learner[i] is not None
                and same_output(learner[i], outputs[i], expected.probes)
                and not same_output(learner[i], expected.reference[i], expected.probes)
-               for i in probes):
+               for i in probes) and _explained(expected, learner, outputs):
             agree = sum(1 for mine, theirs in zip(learner, outputs)
                         if mine is not None and theirs is not None
                         and same_output(mine, theirs, expected.probes))

@@ -183,19 +183,30 @@ def _expectation(reference, *wrong) -> Expectation:
 
 def test_a_match_needs_every_distinguishing_probe():
     expected = _expectation(_value(1, 2, 3), _value(1, 5, 7))
-    assert best_match(expected, _value(9, 5, 7)).mistake == "mistake 0"  # probe 0: not used
+    assert best_match(expected, _value(1, 5, 7)).mistake == "mistake 0"
     assert best_match(expected, _value(1, 5, 3)) is None  # probe 2 agrees with the reference
     assert best_match(expected, _value(1, 2, 3)) is None
 
 
+def test_a_difference_the_mistake_does_not_explain_means_no_diagnosis():
+    """The learner also differs from the reference on probe 0, where the mistake does
+    not: a second, uncatalogued mistake; naming the first alone would mislead."""
+    expected = _expectation(_value(1, 2, 3), _value(1, 5, 7))
+    assert best_match(expected, _value(9, 5, 7)) is None
+
+
 def test_the_more_specific_mistake_wins():
-    """Entry 1 agrees with the learner on more probes (all three), entry 0 on one only:
-    entry 1 is printed, whatever the catalogue's order."""
-    expected = _expectation(_value(1, 2, 3), _value(1, 2, 7), _value(4, 2, 7))
-    assert best_match(expected, _value(4, 2, 7)).mistake == "mistake 1"
-    assert best_match(expected, _value(0, 2, 7)).mistake == "mistake 0"
+    """Two entries match when both agree with the learner wherever it differs from the
+    reference. Entry 1 is told apart from the reference on more probes (entry 0's output
+    on probe 2 is unusable, so probe 2 says nothing about it): entry 1 is printed, in
+    either catalogue order. A full tie goes to the catalogue's order."""
+    unusable = [*_value(1, 5), None]
+    expected = _expectation(_value(1, 2, 3), unusable, _value(1, 5, 7))
+    assert best_match(expected, _value(1, 5, 7)).mistake == "mistake 1"
+    swapped = _expectation(_value(1, 2, 3), _value(1, 5, 7), unusable)
+    assert best_match(swapped, _value(1, 5, 7)).mistake == "mistake 0"
     tied = _expectation(_value(1, 2), _value(1, 5), _value(1, 5))
-    assert best_match(tied, _value(1, 5)).mistake == "mistake 0"  # a tie: catalogue order
+    assert best_match(tied, _value(1, 5)).mistake == "mistake 0"
 
 
 def test_an_answer_within_tolerance_of_the_reference_never_matches():
