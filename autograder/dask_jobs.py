@@ -30,10 +30,10 @@ class ClusterError(RuntimeError):
 
 
 def course_fingerprint(chapters: tuple[str, ...] = ()) -> str:
-    """A digest of the grader's code and the instructor notebooks of `chapters` (those
-    a chapter's grading mounts in the sandbox): a Dask worker must hold the same as the
-    command that sends it notebooks."""
-    paths = sorted([*(ROOT / "autograder").glob("*.py"), *(ROOT / "dlbook").glob("*.py"),
+    """A digest of the grader's code (with the catalogue of mistakes it diagnoses) and
+    the instructor notebooks of `chapters` (those a chapter's grading mounts in the
+    sandbox): a Dask worker must hold the same as the command that sends it notebooks."""
+    paths = sorted([*(ROOT / "autograder").rglob("*.py"), *(ROOT / "dlbook").glob("*.py"),
                     *(path for chapter in chapters
                       for path in (SOLUTIONS_DIR / chapter).glob("*.ipynb"))])
     return _fingerprint(tuple((path, path.stat().st_mtime_ns, path.stat().st_size)

@@ -19,9 +19,9 @@ Scores cannot change because `problems` refuses, at release time, a tagged cell 
 - declares `global`/`nonlocal`, uses IPython magics or shell escapes, or cannot be parsed.
 
 The analysis is static and conservative: it may refuse a harmless cell, never accept one
-that feeds a later cell. `tests/test_demonstrations.py` also grades the reference
-notebooks, the catalogue and the hostile corpora with skipping on and off and compares
-the points.
+that feeds a later cell. The tests also grade every chapter's round-trip notebook and
+the hostile corpus with skipping on and off and compare the points
+(tests/test_grading_roundtrip.py, tests/test_adversarial.py, tests/test_demonstrations.py).
 """
 
 from __future__ import annotations
@@ -295,28 +295,41 @@ def _analyse(notebook: nbformat.NotebookNode) -> tuple[list, list[str]]:
     return cells, unreadable
 
 
-def _conflicts(cells: list, demonstration: set[int]) -> list[str]:
-    """Reads by cells outside `demonstration` of names a cell inside it binds."""
+def _conflicts(cells: list, demonstration: set[int]) -> list[tuple[int, str]]:
+    """Reads by cells outside `demonstration` of names a cell inside it binds: (the
+    binding cell's index, what is wrong)."""
     found = []
     for position, (index, _, _, _, now, later, _) in enumerate(cells):
         if index in demonstration:
             continue
         for other, _, bound, _, _, _, _ in cells:
             if other in demonstration and bound & later:
-                found.append(f"cell {other} (demonstration) binds "
-                             f"{', '.join(sorted(bound & later))}, which functions of cell "
-                             f"{index} read when they are called")
+                found.append((other, f"cell {other} (demonstration) binds "
+                              f"{', '.join(sorted(bound & later))}, which functions of cell "
+                              f"{index} read when they are called"))
         for name in sorted(now):
             for earlier in reversed(cells[:position]):
                 other, _, bound, sure = earlier[0], earlier[1], earlier[2], earlier[3]
                 if name not in bound:
                     continue
                 if other in demonstration:
-                    found.append(f"cell {other} (demonstration) binds {name}, which cell "
-                                 f"{index} reads")
+                    found.append((other, f"cell {other} (demonstration) binds {name}, which "
+                                  f"cell {index} reads"))
                 if name in sure:
                     break
     return found
+
+
+def unread(notebook: nbformat.NotebookNode, candidates: set[int]) -> set[int]:
+    """The largest subset of the code cells `candidates` (indices into notebook.cells)
+    that no cell outside the subset takes a name from: cells that can be left out without
+    changing what the others compute. (tests/conftest.py leaves out, in the portability
+    runs, the demonstrations whose output nbval does not compare.)"""
+    cells, _ = _analyse(notebook)
+    kept = set(candidates) & {entry[0] for entry in cells}
+    while conflicting := {index for index, _ in _conflicts(cells, kept)}:
+        kept -= conflicting
+    return kept
 
 
 def problems(notebook: nbformat.NotebookNode) -> list[str]:
@@ -326,7 +339,7 @@ def problems(notebook: nbformat.NotebookNode) -> list[str]:
     for index, is_demo, *_, changes in cells:
         if is_demo:
             found += [f"cell {index} (demonstration) {change}" for change in changes]
-    return found + _conflicts(cells, demonstration)
+    return found + [message for _, message in _conflicts(cells, demonstration)]
 
 
 def suggestions(notebook: nbformat.NotebookNode) -> list[int]:
@@ -342,8 +355,7 @@ def suggestions(notebook: nbformat.NotebookNode) -> list[int]:
         conflicts = _conflicts(cells, chosen)
         if not conflicts:
             return sorted(chosen)
-        culprit = int(conflicts[0].split()[1])
-        chosen.discard(culprit)
+        chosen.discard(conflicts[0][0])
 
 
 # --- grading ------------------------------------------------------------------------------

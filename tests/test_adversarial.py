@@ -1094,3 +1094,46 @@ def test_a_segfault_is_named_in_the_feedback(graded):
 
 def test_an_nbformat_3_notebook_is_told_to_convert(graded):
     assert "format 3" in graded.rows["nbformat_3"]["reason"]
+
+
+# --- skipping demonstrations changes no score (issue 21) -----------------------------------
+
+@pytest.fixture(scope="module")
+def graded_all_cells(graded, tmp_path_factory):
+    """The main batch's notebooks in which grading left unchanged demonstrations out,
+    graded again with every cell run (`--run-demonstrations`), built afresh the same way."""
+    from autograder.demonstrations import released_checksums, runnable_cells
+
+    base = tmp_path_factory.mktemp("adversarial-all-cells")
+    listener = socket.create_server(("127.0.0.1", 0))
+    kit = Kit(read(NOTEBOOK.release), read(NOTEBOOK.source), base,
+              port=listener.getsockname()[1])
+    released, chosen = released_checksums(kit.learner), []
+    try:
+        for case in CASES:
+            if case.isolated or case.kind != "notebook" or case.bug:
+                continue
+            content = case.build(kit)
+            if not isinstance(content, nbformat.NotebookNode) or \
+                    not runnable_cells(content, released)[1]:
+                continue  # nothing is skipped: the same cells run either way
+            write_submission(base / "submissions", case.name, content, case.filename)
+            chosen.append(case.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = grade_paths([base / "submissions"], base / "results", base / "work",
+                                 db_url=f"sqlite:///{base / 'gradebook.db'}", jobs=2,
+                                 limits=Limits(**LIMITS), skip_demonstrations=False)
+    finally:
+        listener.close()
+    return chosen, {row.student: summary(row) for row in report.rows}
+
+
+def test_the_hostile_corpus_scores_the_same_with_every_cell_run(graded, graded_all_cells):
+    chosen, rows = graded_all_cells
+    assert len(chosen) >= 20, f"only {len(chosen)} cases skip a demonstration: {chosen}"
+    for name in chosen:
+        skipped, everything = graded.rows[name], rows[name]
+        assert (everything["status"], everything["score"], everything["points"]) == (
+            skipped["status"], skipped["score"], skipped["points"]), (
+            f"{name}: {everything['reason']!r} against {skipped['reason']!r}")

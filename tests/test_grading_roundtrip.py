@@ -47,18 +47,26 @@ def graded(request, tmp_path_factory):
     for student, wrong in wrong_halves(source).items():
         write(folder, student, course_notebook, filled_in(learner, source, wrong=wrong))
     report = grade_paths([folder], **grading_area)
-    return source, {row.student: row for row in report.rows}, report
+    # The first half-wrong notebook once more with every cell run (`--run-demonstrations`):
+    # the unchanged demonstrations skipped above must not have changed a single point.
+    again = tmp_path / "all-cells"
+    write(again, "wrong-half0", course_notebook, filled_in(
+        learner, source, wrong=wrong_halves(source)["wrong-half0"]))
+    all_cells = grade_paths([again], again.parent / "all-results", again.parent / "all-work",
+                            db_url=f"sqlite:///{tmp_path / 'all-cells.db'}",
+                            skip_demonstrations=False)
+    return source, {row.student: row for row in report.rows}, report, all_cells
 
 
 def test_reference_scores_full_marks(graded):
-    _, rows, report = graded
+    _, rows, report, _ = graded
     assert report.failed == []
     row = rows["reference"]
     assert row.status == "graded" and row.score == row.max_score > 0, row
 
 
 def test_untouched_learner_notebook_scores_zero_but_is_graded(graded):
-    _, rows, _ = graded
+    _, rows, _, _ = graded
     assert rows["blank"].status == "graded", rows["blank"].reason
     assert rows["blank"].score == 0
 
@@ -67,7 +75,7 @@ def test_wrong_exercises_lose_their_points_and_no_unrelated_ones(graded):
     """A wrong answer loses that exercise's points. Exercises whose reference answer calls
     a wrong function (directly or not), or whose test calls one, may lose theirs too; no
     other exercise may."""
-    source, rows, _ = graded
+    source, rows, _, _ = graded
     found = {exercise["grade_id"]: exercise for exercise in exercises(source)}
     points = {grade_id: exercise["points"] for grade_id, exercise in found.items()}
     assert rows["reference"].max_score == sum(points.values())
@@ -92,3 +100,18 @@ def test_wrong_exercises_lose_their_points_and_no_unrelated_ones(graded):
             if grade_id not in wrong and test_id not in may_fail:
                 assert score == points[grade_id], (
                     f"wrong answers to {wrong} should not cost {test_id} ({row.exercises})")
+
+
+def test_skipping_demonstrations_changes_no_point(graded):
+    """Issue 21: a notebook scores the same whether its unchanged demonstrations run or not
+    (half its answers right, half wrong, so passes and failures are both compared)."""
+    source, rows, _, all_cells = graded
+    skipped, everything = rows["wrong-half0"], all_cells.rows[0]
+    assert everything.status == skipped.status == "graded", (everything.reason, skipped.reason)
+    assert everything.verdict.skipped == 0
+    has_demonstrations = any("demonstration" in cell.metadata.get("tags", [])
+                             for cell in source.cells)
+    assert (skipped.verdict.skipped > 0) == has_demonstrations, skipped.verdict.skipped
+    points = {outcome.grade_id: outcome.points for outcome in skipped.verdict.outcomes}
+    assert points == {outcome.grade_id: outcome.points
+                      for outcome in everything.verdict.outcomes}

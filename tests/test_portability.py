@@ -16,7 +16,10 @@ configurations below, each of which changes how sums and products are rounded:
 Each run's header line names the kernels it really ran (autograder.kernels), and the test
 checks that they are the requested ones before it reads the verdicts. Only what prints or
 compares floating-point numbers runs here: nbval of every instructor notebook, the
-chapters' reference tests and the wrong-answer catalogue.
+chapters' reference tests and the wrong-answer catalogue. The demonstrations whose output
+nbval does not compare (`nbval-ignore-output`), and that no other cell reads from, are
+not run here (tests/conftest.py, `DLBOOK_NBVAL_COMPARED_ONLY`): their numbers are the
+reference tests' business.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def test_every_extra_configuration_is_a_different_kernel():
 def test_the_numbers_hold_on_other_kernels(name):
     environment = {key: value for key, value in os.environ.items()
                    if not key.startswith(("PYTEST_", "OPENBLAS_", "NPY_", "OMP_"))}
-    environment.update(CONFIGURATIONS[name])
+    environment.update(CONFIGURATIONS[name], DLBOOK_NBVAL_COMPARED_ONLY="1")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", "--no-header", "-rf",
          "-o", "console_output_style=classic", *NUMERICAL],
