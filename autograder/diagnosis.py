@@ -27,6 +27,7 @@ most probes in all, then the one with more distinguishing probes, then catalogue
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import threading
 import types
@@ -308,14 +309,50 @@ def run_learner(call_learner: Callable, function: str, call: Call) -> Output:
     return Output(kind, value, _arrays(args), bool(err.getvalue().strip()))
 
 
-def diagnose(assignment: str, grade_id: str, call_learner: Callable) -> str:
+@cache
+def _failing_entries(assignment: str, grade_id: str, tests: str) -> frozenset[str]:
+    """The catalogued mistakes of an exercise that fail the test code `tests` (run here,
+    with each wrong answer in place of the reference; cached per process)."""
+    from autograder.judge import test_output
+
+    expected = _expectations(assignment, grade_id)
+    base = _globals(_reference(assignment))
+    code = compile(tests, f"<{grade_id} tests>", "exec")
+    failing = set()
+    for wrong, _ in expected.wrong:
+        namespace = dict(base)
+        exec(compile(wrong.source, f"<catalogue: {wrong.mistake[:40]}>", "exec"), namespace)
+        err = io.StringIO()
+        with test_output(io.StringIO(), err), np.errstate(over="warn", divide="warn",
+                                                          invalid="warn", under="ignore"):
+            try:
+                exec(code, namespace)
+            except Exception:  # noqa: BLE001 - any failure of the tests is what we look for
+                failing.add(wrong.mistake)
+                continue
+        if err.getvalue().strip():
+            failing.add(wrong.mistake)
+    return frozenset(failing)
+
+
+def diagnose(assignment: str, grade_id: str, call_learner: Callable,
+             tests: str | None = None) -> str:
     """The hint of the catalogued mistake a failing answer matches, or "".
 
     `call_learner(function, args, kwargs)` runs the learner's function in the sandbox and
-    returns plain values (the judge's `call`)."""
+    returns plain values (the judge's `call`). With `tests` (the only test code that was
+    run, e.g. the visible tests of `autograder.check`), only mistakes that fail that code
+    can be named, so the diagnosis tells nothing that only a hidden test would."""
     expected = expectations(assignment, grade_id)
     if expected is None or not expected.wrong:
         return ""
+    if tests is not None:
+        with _lock:
+            eligible = _failing_entries(assignment, grade_id, tests)
+        expected = dataclasses.replace(expected, wrong=[
+            (wrong, outputs) for wrong, outputs in expected.wrong if wrong.mistake in eligible])
+        if not expected.wrong:
+            return ""
     try:
         learner = [run_learner(call_learner, expected.probes.function, call)
                    for call in expected.calls]

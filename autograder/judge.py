@@ -384,10 +384,12 @@ class Judge:
         every test has run, so a hostile function costs its diagnosis and nothing else:
         the probes run within DIAGNOSIS_S (and the notebook's deadline), and a crash or
         time-out leaves this and the later exercises undiagnosed."""
-        for outcome in verdict.outcomes:
+        for test, outcome in zip(self.assignment.tests, verdict.outcomes, strict=True):
             if outcome.points >= outcome.max_points:
                 continue
             exercise = outcome.grade_id.removeprefix("test_")
+            # Visible tests only (the learner's check): name only mistakes they catch.
+            ran = test.visible if not (test.hidden + test.tail).strip() else None
             if diagnosis.expectations(self.assignment.name, exercise) is None:
                 continue  # computed once per process, before the learner's clock starts
             if self.process is None or not self.process.alive():
@@ -397,7 +399,7 @@ class Judge:
                                         + min(DIAGNOSIS_S, self.spec.limits.call_s))
             try:
                 outcome.diagnosis = diagnosis.diagnose(self.assignment.name, exercise,
-                                                       self.process.call)
+                                                       self.process.call, ran)
             finally:
                 self.process.deadline = saved
 

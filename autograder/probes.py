@@ -4,7 +4,8 @@
 calls `(args, kwargs)` made on the learner's function, deterministic (seeded generators),
 built from the chapter's reference namespace `ref` where a probe needs a cache made by the
 reference's forward pass. None of them is a hidden test's input. Chapter 8 (TensorFlow) has
-none: its learner functions return Keras objects, which cannot cross the sandbox's wire.
+none: its learner functions take or return Keras objects and TensorFlow functions, which
+cannot cross the sandbox's wire (only plain arrays and numbers do).
 """
 
 from __future__ import annotations
@@ -514,6 +515,61 @@ def _cnn_loss_and_grads(ref) -> list:
     return [((params, X, np.array([3, 1, 7])), {}), ((params, X[:1], np.array([0])), {})]
 
 
+# ---- chapter 10 ------------------------------------------------------------------------
+
+def _rnn_arguments(seed: int, dtype=np.float64, gates: int = 1, B=2, T=3, D=2, H=3):
+    rng = _rng(seed)
+    arrays = (rng.normal(size=(B, T, D)), rng.normal(size=(B, H)),
+              rng.normal(size=(D, gates * H)), rng.normal(size=(H, gates * H)) * 0.7,
+              rng.normal(size=gates * H))
+    return tuple(array.astype(dtype) for array in arrays)
+
+
+def _rnn_forward(ref) -> list:
+    X, h0, Wx, Wh, b = _rnn_arguments(130)
+    return [((X, h0, Wx, Wh, b), {}), (_rnn_arguments(131, np.float32), {}),
+            ((X, h0[:1], Wx, Wh, b), {}), ((X[:, :1], h0, Wx, Wh, b), {})]
+
+
+def _rnn_backward(ref) -> list:
+    calls = []
+    for seed, dtype in ((132, np.float64), (133, np.float32), (134, np.float64)):
+        Hs, cache = ref.rnn_forward(*_rnn_arguments(seed, dtype, T=4 if seed == 134 else 3))
+        calls.append(((_images(seed + 10, Hs.shape, dtype), cache), {}))
+    return calls
+
+
+def _clip_by_global_norm(ref) -> list:
+    rng = _rng(135)
+    pairs = [(rng.normal(size=(3, 2)) * 3, rng.normal(size=2)), (rng.normal(size=(2, 2)),
+                                                                  rng.normal(size=2) * 4)]
+    small = [(W * 1e-3, b * 1e-3) for W, b in pairs]
+    return [((pairs, 1.0), {}), ((small, 1.0), {}), (([W for W, _ in pairs], 2.5), {}),
+            (([(W.astype(np.float32), b.astype(np.float32)) for W, b in pairs], 0.5), {}),
+            ((pairs, 0.0), {}), ((pairs, 1e6), {})]
+
+
+def _lstm_forward(ref) -> list:
+    X, h0, Wx, Wh, b = _rnn_arguments(136, gates=4)
+    c0 = _rng(137).normal(size=h0.shape)
+    saturated = b.copy()
+    saturated[:3] = -1000.0  # the input gate's columns: sigmoid of a large negative number
+    calls = [((X, h0, c0, Wx, Wh, b), {}), ((X, h0, c0, Wx, Wh, saturated), {})]
+    X32, h32, Wx32, Wh32, b32 = _rnn_arguments(138, np.float32, gates=4)
+    calls.append(((X32, h32, np.ones_like(h32), Wx32, Wh32, b32), {}))
+    return calls
+
+
+def _lstm_backward(ref) -> list:
+    calls = []
+    for seed, dtype in ((139, np.float64), (140, np.float32)):
+        X, h0, Wx, Wh, b = _rnn_arguments(seed, dtype, gates=4)
+        c0 = _rng(seed + 20).normal(size=h0.shape).astype(dtype)
+        Hs, cache = ref.lstm_forward(X, h0, c0, Wx, Wh, b)
+        calls.append(((_images(seed + 10, Hs.shape, dtype), cache), {}))
+    return calls
+
+
 PROBES: dict[str, dict[str, Probes]] = {
     "01_neuron": {
         "ex1_1_sigmoid": Probes("sigmoid", _elementwise, atol=0.0),
@@ -586,5 +642,12 @@ PROBES: dict[str, dict[str, Probes]] = {
         "ex9_5_maxpool2d_backward": Probes("maxpool2d_backward", _maxpool2d_backward),
         "ex9_6_cnn_forward": Probes("cnn_forward", _cnn_forward),
         "ex9_7_cnn_loss_and_grads": Probes("cnn_loss_and_grads", _cnn_loss_and_grads),
+    },
+    "10_recurrent": {
+        "ex10_1_rnn_forward": Probes("rnn_forward", _rnn_forward),
+        "ex10_2_rnn_backward": Probes("rnn_backward", _rnn_backward),
+        "ex10_3_clip_by_global_norm": Probes("clip_by_global_norm", _clip_by_global_norm),
+        "ex10_4_lstm_forward": Probes("lstm_forward", _lstm_forward),
+        "ex10_5_lstm_backward": Probes("lstm_backward", _lstm_backward),
     },
 }

@@ -27,7 +27,7 @@ from dlbook import notebook_format as fmt
 ENTRIES = [(assignment, wrong) for assignment, entries in catalogue().items()
            for wrong in entries]
 EXERCISES = [(assignment, grade_id) for assignment, exercises in PROBES.items()
-             for grade_id in exercises]
+             if assignment in catalogue() for grade_id in exercises]
 
 # (exercise, mistake) -> (the mistake it is diagnosed as, "" for none; why).
 CANNOT_TELL = {
@@ -253,6 +253,34 @@ def test_a_probe_may_not_be_a_hidden_test_input():
     tree = ast.parse(source)
     assert not any(isinstance(node, ast.Import | ast.ImportFrom) and any(
         "test" in (alias.name or "") for alias in node.names) for node in ast.walk(tree))
+
+
+def test_the_check_names_only_mistakes_its_visible_tests_catch():
+    """`autograder.check` runs the visible tests only: a mistake that only a hidden test
+    catches is never named there, even when the learner's function is exactly it; the
+    grader, which runs every test, names it."""
+    from autograder.judge import load_assignment
+
+    notebook = chapter_notebook("01_neuron")
+    visible = {test.grade_id: test.visible
+               for test in load_assignment(notebook.release, notebook.release).tests}
+    hidden_only = []
+    for assignment, grade_id in EXERCISES[:7]:  # chapter 1
+        caught = diagnosis._failing_entries(assignment, grade_id, visible[f"test_{grade_id}"])
+        expected = diagnosis.expectations(assignment, grade_id)
+        hidden_only += [(grade_id, wrong) for wrong, _ in expected.wrong
+                        if wrong.mistake not in caught]
+    assert hidden_only, "chapter 1 should have mistakes only its hidden tests catch"
+    grade_id, wrong = hidden_only[0]
+    namespace = dict(diagnosis._globals(diagnosis._reference("01_neuron")))
+    exec(wrong.source, namespace)
+
+    def learner(function, args, kwargs):  # the wrong answer itself, as the learner's code
+        return namespace[function](*args, **kwargs)
+
+    assert diagnosis.diagnose("01_neuron", grade_id, learner) == wrong.hint
+    assert diagnosis.diagnose("01_neuron", grade_id, learner,
+                              visible[f"test_{grade_id}"]) == ""
 
 
 def test_namespace_helpers_find_the_chapter():
