@@ -16,9 +16,11 @@ import numpy as np
 from autograder.gradebook import Graded, NotGraded
 from autograder.results import Verdict
 
-# What the sandbox says when a notebook or one of its calls used up its time
-# (`autograder.sandbox`); it reaches the verdict's notes or an outcome's message.
-RAN_OUT = "ran out of time"
+# What a verdict says when the notebook used up its time budget ("ran out of time",
+# `autograder.sandbox`) or a call of a learner function its own limit ("took longer
+# than", `autograder.worker`; a hidden test says only that it raised TimeoutError), in a
+# note or an outcome's message.
+TIME_OUT_MARKS = ("ran out of time", "took longer than", "raised TimeoutError")
 TOP_MISTAKES = 3  # diagnosed mistakes listed per exercise
 
 
@@ -106,7 +108,8 @@ def time_outs(graded: list[Graded]) -> list[TimeOut]:
     found = []
     for record in graded:
         texts = record.verdict.notes + [outcome.message for outcome in record.verdict.outcomes]
-        where = next((text for text in texts if RAN_OUT in text), None)
+        where = next((text for text in texts
+                      if any(mark in text for mark in TIME_OUT_MARKS)), None)
         if where is not None:
             found.append(TimeOut(record.student, record.assignment, record.notebook, where))
     return found

@@ -30,13 +30,25 @@ EXERCISES = {
 }
 NOT_GRADED = [(HOSTILE, "01_neuron", "neuron", "not valid JSON (JSONDecodeError: ...)"),
               ("", "", f"/class/{SCRIPT}/essay.pdf", "not a notebook")]
-TIME_OUT = "your notebook could not be run to the end: ran out of time while running cell 4"
+# learner -> chapter -> (a note or test message, is it a time-out): the budget, a call's
+# limit in a visible test and in a hidden one, and a failure that is not a time-out.
+MESSAGES = {
+    ("learner0", "01_neuron"): ("your notebook could not be run to the end: ran out of time "
+                                "while running cell 4", True),
+    ("learner5", "01_neuron"): ("Exercise 1.2: TimeoutError: sigmoid_grad took longer than "
+                                "5 s", True),
+    ("learner3", "02_forward"): ("Exercise 2.2: a hidden test failed: your code raised "
+                                 "TimeoutError.", True),
+    ("learner6", "01_neuron"): ("Exercise 1.2: a hidden test failed: your code raised "
+                                "ValueError.", False),
+}
 
 
 def synthetic_class(rng: np.random.Generator) -> list[tuple[str, str, Verdict]]:
     """(learner, chapter, verdict) for each notebook, matching EXERCISES: learner i of
     a chapter fails an exercise when i >= its passed count; failures take the listed
-    diagnoses first. learner0 of 01_neuron timed out; times are drawn from `rng`."""
+    diagnoses first; MESSAGES go to the first notebook's note and the others' last
+    outcome (a failed one). Times are drawn from `rng`."""
     notebooks: dict[tuple[str, str], Verdict] = {}
     for (chapter, grade_id, label), (passed, count, hints) in EXERCISES.items():
         diagnoses = [hint for hint, n in hints.items() for _ in range(n)]
@@ -48,7 +60,12 @@ def synthetic_class(rng: np.random.Generator) -> list[tuple[str, str, Verdict]]:
             diagnosis = "" if ok or not diagnoses else diagnoses.pop(0)
             verdict.outcomes.append(Outcome(grade_id, label, 2.0 if ok else 0.0, 2.0,
                                             visible=ok, diagnosis=diagnosis))
-    notebooks["learner0", "01_neuron"].notes.append(TIME_OUT)
+    for index, (key, (message, _)) in enumerate(MESSAGES.items()):
+        if index == 0:
+            notebooks[key].notes.append(message)
+        else:
+            assert not notebooks[key].outcomes[-1].points, key
+            notebooks[key].outcomes[-1].message = message
     return [(student, chapter, verdict) for (student, chapter), verdict in notebooks.items()]
 
 
@@ -103,14 +120,15 @@ def test_the_page_gives_the_known_counts(synthetic_page):
     assert reasons == {(HOSTILE, "neuron"): NOT_GRADED[0][3],
                        ("(no learner)", NOT_GRADED[1][2]): "not a notebook"}
 
-    (time_out,) = tables["Time-outs (1)"]
-    assert (time_out["Learner"], time_out["Chapter"]) == ("learner0", "01_neuron")
+    time_outs = {(row["Learner"], row["Chapter"]): row["What ran out of time"]
+                 for row in tables["Time-outs (3)"]}
+    assert time_outs == {key: message for key, (message, out) in MESSAGES.items() if out}
     times = {row["Chapter"]: row for row in tables["Seconds per notebook, per chapter"]}
     for chapter in ("01_neuron", "02_forward"):
         seconds = [v.seconds for _, c, v in notebooks if c == chapter]
         assert times[chapter]["Longest (s)"] == f"{max(seconds):.1f}"
         assert times[chapter]["Median (s)"] == f"{np.median(seconds):.1f}"
-    assert (times["01_neuron"]["Time-outs"], times["02_forward"]["Time-outs"]) == ("1", "0")
+    assert (times["01_neuron"]["Time-outs"], times["02_forward"]["Time-outs"]) == ("2", "1")
 
     scores = {row["Chapter"]: row for row in tables[
         "Scores per chapter (percent of the chapter's points)"]}

@@ -1,25 +1,54 @@
-"""The class report after real grading runs: a class graded in two runs (the second
-resumes the first, reusing its grades), on SQLite and on PostgreSQL. The page's counts
-match nbgrader's own tables; a notebook not graded in the first run and fixed for the
-second leaves the not-graded list; a folder named to inject HTML stays text."""
+"""The class report after real grading runs, on SQLite and on PostgreSQL: a class
+graded in runs that resume each other (reusing grades), and a run killed mid-batch then
+resumed. The page's counts match nbgrader's own tables; a notebook not graded in the
+first run and fixed for the second leaves the not-graded list; a folder named to inject
+HTML stays text; a notebook that runs out of its time budget is a time-out."""
 
 from __future__ import annotations
 
+import copy
 import shutil
+import subprocess
 
 import nbformat
 import pytest
 from notebook_tools import read, write_class
 from report_tools import page_tables, read_page
 from test_grade_command import reference, run  # noqa: F401 (a fixture)
+from test_resume import LEARNERS as CLASS_SIZE
+from test_resume import class_folder, grade_command, kill_mid_batch  # noqa: F401 (a fixture)
 
-from autograder.course import course_notebooks
+from autograder.course import ROOT, course_notebooks
 from autograder.gradebook import GradeStore
 from autograder.report import PAGE
 
 NOTEBOOK = course_notebooks()[0]
 LEARNERS = 4
 HOSTILE = "<img src=x onerror=alert(1)>"
+LOOP_FOREVER = "while True:\n    pass\n"
+
+
+def assert_matches_gradebook(tables: dict, db_url: str, variants: dict) -> None:
+    """The page's pass rates and failed exercises agree with nbgrader's tables for the
+    learners in `variants` (learner -> the exercise they got wrong, or None), and every
+    wrong exercise shows as failed."""
+    store = GradeStore(db_url)
+    try:
+        scores = {student: store.scores(NOTEBOOK.assignment, student) for student in variants}
+    finally:
+        store.close()
+    full = scores[next(s for s, wrong in variants.items() if wrong is None)]  # full marks
+    rates = {row["Test cell"]: row for row in tables["Pass rate per exercise"]}
+    assert set(rates) == set(full)
+    for grade_id, row in rates.items():
+        passed = sum(scores[student][grade_id] == full[grade_id] for student in variants)
+        assert (row["Graded"], row["Passed"]) == (str(len(variants)), str(passed)), row
+    for student, wrong in variants.items():
+        if wrong is not None:
+            assert int(rates[f"test_{wrong}"]["Passed"]) < len(variants), student
+    failed = {row["Exercise"] for row in rates.values() if row["Passed"] != row["Graded"]}
+    mistakes = tables.get("Diagnosed mistakes per failed exercise", [])
+    assert {row["Exercise"] for row in mistakes} == failed
 
 
 @pytest.fixture
@@ -50,7 +79,8 @@ def two_runs(tmp_path, gradebook_url, reference, capsys):  # noqa: F811
     return tmp_path / "two" / PAGE, printed, variants
 
 
-def test_the_report_after_a_resumed_run_matches_the_gradebook(two_runs, gradebook_url):
+def test_the_report_after_resumed_runs_matches_the_gradebook(two_runs, gradebook_url,
+                                                             reference, tmp_path):  # noqa: F811
     page, printed, variants = two_runs
     assert f"class report: {page}" in printed
     assert "2 notebook(s) graded before and unchanged" in printed
@@ -58,26 +88,7 @@ def test_the_report_after_a_resumed_run_matches_the_gradebook(two_runs, gradeboo
     tables = page_tables(soup)
     assert f"{LEARNERS + 1} notebooks graded from {LEARNERS + 1} learners, 1 not graded" in text
 
-    store = GradeStore(gradebook_url)
-    try:
-        scores = {student: store.scores(NOTEBOOK.assignment, student) for student in variants}
-    finally:
-        store.close()
-    full = scores["learner0"]  # the reference answers: full marks
-    rates = {row["Test cell"]: row for row in tables["Pass rate per exercise"]}
-    assert set(rates) == set(full)
-    for grade_id, row in rates.items():
-        passed = sum(scores[student][grade_id] == full[grade_id] for student in variants)
-        assert (row["Graded"], row["Passed"]) == (str(len(variants)), str(passed)), row
-    for student, wrong in variants.items():
-        if wrong is not None:
-            assert int(rates[f"test_{wrong}"]["Passed"]) < len(variants), student
-
-    failed = {row["Test cell"] for row in tables["Pass rate per exercise"]
-              if row["Passed"] != row["Graded"]}
-    mistakes = tables.get("Diagnosed mistakes per failed exercise", [])
-    assert {row["Exercise"] for row in mistakes} == {
-        rates[grade_id]["Exercise"] for grade_id in failed}
+    assert_matches_gradebook(tables, gradebook_url, variants)
     (hostile,) = tables["Notebooks not graded (1)"]
     assert hostile["Learner"] == "(no learner)" and HOSTILE in hostile["Notebook or file"]
     assert "not a valid id" in hostile["Reason"]
@@ -85,3 +96,39 @@ def test_the_report_after_a_resumed_run_matches_the_gradebook(two_runs, gradeboo
     assert not soup.find_all("script") and len(soup.find_all("img")) == 3
     (times,) = tables["Seconds per notebook, per chapter"]
     assert times["Chapter"] == NOTEBOOK.assignment and times["Notebooks"] == str(len(variants))
+
+    # A third run, of one learner whose notebook ends in an endless loop, with a budget of
+    # 8 s: a time-out; the class's other grades stay, and the files of the second run (the
+    # hostile folder) are no longer listed.
+    looping = copy.deepcopy(reference)
+    looping.cells.append(nbformat.v4.new_code_cell(LOOP_FOREVER))
+    (tmp_path / "third" / "cy").mkdir(parents=True)
+    nbformat.write(looping, tmp_path / "third" / "cy" / NOTEBOOK.filename)
+    area = {"work_dir": tmp_path / "work", "db_url": gradebook_url,
+            "out_dir": tmp_path / "three"}
+    assert run([tmp_path / "third"], area, "--budget", "8") == 0
+    text, soup = read_page(tmp_path / "three" / PAGE)
+    tables = page_tables(soup)
+    assert f"{LEARNERS + 2} notebooks graded from {LEARNERS + 2} learners, 0 not graded" in text
+    (time_out,) = tables["Time-outs (1)"]
+    assert time_out["Learner"] == "cy" and "ran out of time" in time_out["What ran out of time"]
+    (times,) = tables["Seconds per notebook, per chapter"]
+    assert times["Time-outs"] == "1" and float(times["Longest (s)"]) >= 8
+    assert "Every notebook submitted was graded." in text
+
+
+def test_the_report_after_a_killed_and_resumed_run(class_folder, gradebook_url,  # noqa: F811
+                                                   tmp_path):
+    """tests/test_resume.py's kill mid-batch; the killed run writes no report, the
+    resumed one reports the whole class."""
+    folder, variants = class_folder
+    command = grade_command(folder, tmp_path, gradebook_url)
+    kill_mid_batch(command, gradebook_url)
+    page = tmp_path / "out" / PAGE
+    assert not page.exists()
+    second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"class report: {page}" in second.stdout
+    text, soup = read_page(page)
+    assert f"{CLASS_SIZE} notebooks graded from {CLASS_SIZE} learners, 0 not graded" in text
+    assert_matches_gradebook(page_tables(soup), gradebook_url, variants)

@@ -43,20 +43,27 @@ def class_folder(tmp_path):
     return folder, variants
 
 
-def test_killed_run_resumes_without_lost_or_duplicate_grades(class_folder, gradebook_url,
-                                                             tmp_path):
-    folder, variants = class_folder
-    command = grade_command(folder, tmp_path, gradebook_url)
+def kill_mid_batch(command: list[str], db_url: str) -> int:
+    """Start the grading `command`, kill it (all its processes) once two notebooks are
+    recorded and before all are; return how many were recorded."""
     first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
-    while recorded(gradebook_url) < 2 and time.monotonic() < deadline:
+    while recorded(db_url) < 2 and time.monotonic() < deadline:
         assert first.poll() is None, "the first run ended before it could be killed"
         time.sleep(0.2)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
-    done_before = recorded(gradebook_url)
+    done_before = recorded(db_url)
     assert 2 <= done_before < LEARNERS, "the kill should land mid-batch"
+    return done_before
+
+
+def test_killed_run_resumes_without_lost_or_duplicate_grades(class_folder, gradebook_url,
+                                                             tmp_path):
+    folder, variants = class_folder
+    command = grade_command(folder, tmp_path, gradebook_url)
+    done_before = kill_mid_batch(command, gradebook_url)
 
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stdout + second.stderr
