@@ -12,8 +12,10 @@ import subprocess
 
 import nbformat
 import pytest
+from catalogue import wrong_answer
 from notebook_tools import read, write_class
 from report_tools import page_tables, read_page
+from test_diagnosis_grading import MISTAKE, OTHER, _hint, _notebook
 from test_grade_command import reference, run  # noqa: F401 (a fixture)
 from test_resume import LEARNERS as CLASS_SIZE
 from test_resume import class_folder, grade_command, kill_mid_batch  # noqa: F401 (a fixture)
@@ -26,6 +28,9 @@ NOTEBOOK = course_notebooks()[0]
 LEARNERS = 4
 HOSTILE = "<img src=x onerror=alert(1)>"
 LOOP_FOREVER = "while True:\n    pass\n"
+# Learners of the second run with a catalogued mistake: learner -> (exercise, mistake).
+CATALOGUED = {"dee": ("ex1_2_sigmoid_grad", MISTAKE), "eli": ("ex1_2_sigmoid_grad", MISTAKE),
+              "fin": ("ex1_6_relu_grad", OTHER)}
 
 
 def assert_matches_gradebook(tables: dict, db_url: str, variants: dict) -> None:
@@ -54,8 +59,9 @@ def assert_matches_gradebook(tables: dict, db_url: str, variants: dict) -> None:
 @pytest.fixture
 def two_runs(tmp_path, gradebook_url, reference, capsys):  # noqa: F811
     """The first run: learner0 and learner1, bob's broken notebook, the hostile folder.
-    The second: the whole class, bob's notebook fixed. Returns the second run's page,
-    printed summary and the class's wrong exercises (learner -> grade_id or None)."""
+    The second: the whole class, bob's notebook fixed, and the CATALOGUED learners.
+    Returns the second run's page, printed summary and the class's wrong exercises
+    (learner -> grade_id or None)."""
     folder = tmp_path / "class"
     variants = write_class(folder, NOTEBOOK, LEARNERS)
     (folder / HOSTILE).mkdir()
@@ -71,6 +77,12 @@ def two_runs(tmp_path, gradebook_url, reference, capsys):  # noqa: F811
     assert {row["Learner"] for row in first_page["Notebooks not graded (2)"]} == {
         "bob", "(no learner)"}
     nbformat.write(reference, folder / "bob" / NOTEBOOK.filename)
+    for student, (exercise, mistake) in CATALOGUED.items():
+        (folder / student).mkdir()
+        nbformat.write(_notebook(**{exercise: wrong_answer(NOTEBOOK.assignment, exercise,
+                                                           mistake)}),
+                       folder / student / NOTEBOOK.filename)
+        variants[student] = exercise
     capsys.readouterr()
     area["out_dir"] = tmp_path / "two"
     assert run([folder], area) == 1  # the hostile folder
@@ -86,9 +98,16 @@ def test_the_report_after_resumed_runs_matches_the_gradebook(two_runs, gradebook
     assert "2 notebook(s) graded before and unchanged" in printed
     text, soup = read_page(page)
     tables = page_tables(soup)
-    assert f"{LEARNERS + 1} notebooks graded from {LEARNERS + 1} learners, 1 not graded" in text
+    graded = len(variants)
+    assert graded == LEARNERS + 1 + len(CATALOGUED)
+    assert f"{graded} notebooks graded from {graded} learners, 1 not graded" in text
 
     assert_matches_gradebook(tables, gradebook_url, variants)
+    diagnosed = {(row["Exercise"], row["Diagnosed mistake"]): row["Count"]
+                 for row in tables["Diagnosed mistakes per failed exercise"]}
+    for label, exercise, mistake, count in (("Exercise 1.2", "ex1_2_sigmoid_grad", MISTAKE, 2),
+                                            ("Exercise 1.6", "ex1_6_relu_grad", OTHER, 1)):
+        assert diagnosed[label, _hint(exercise, mistake)] == str(count), diagnosed
     (hostile,) = tables["Notebooks not graded (1)"]
     assert hostile["Learner"] == "(no learner)" and HOSTILE in hostile["Notebook or file"]
     assert "not a valid id" in hostile["Reason"]
@@ -109,7 +128,7 @@ def test_the_report_after_resumed_runs_matches_the_gradebook(two_runs, gradebook
     assert run([tmp_path / "third"], area, "--budget", "8") == 0
     text, soup = read_page(tmp_path / "three" / PAGE)
     tables = page_tables(soup)
-    assert f"{LEARNERS + 2} notebooks graded from {LEARNERS + 2} learners, 0 not graded" in text
+    assert f"{graded + 1} notebooks graded from {graded + 1} learners, 0 not graded" in text
     (time_out,) = tables["Time-outs (1)"]
     assert time_out["Learner"] == "cy" and "ran out of time" in time_out["What ran out of time"]
     (times,) = tables["Seconds per notebook, per chapter"]
