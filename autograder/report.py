@@ -185,6 +185,11 @@ def render(graded: list[Graded], failures: list[NotGraded], source: str) -> str:
             "</main></body></html>\n")
 
 
+def _shown(db_url: str) -> str:
+    """The gradebook's URL as the page and the errors show it: no password."""
+    return sa.engine.make_url(db_url).render_as_string(hide_password=True)
+
+
 def read_gradebook(db_url: str) -> tuple[list[Graded], list[NotGraded]]:
     """The gradebook's graded and not-graded records.
 
@@ -192,7 +197,7 @@ def read_gradebook(db_url: str) -> tuple[list[Graded], list[NotGraded]]:
         ReportError: no such gradebook, it cannot be opened, or it holds nothing yet.
     """
     url = sa.engine.make_url(db_url)
-    shown = url.render_as_string(hide_password=True)
+    shown = _shown(db_url)
     if url.get_backend_name() == "sqlite" and not (
             url.database and url.database != ":memory:" and Path(url.database).is_file()):
         raise ReportError(f"no gradebook at {url.database or shown} (no such file)")
@@ -219,9 +224,8 @@ def read_gradebook(db_url: str) -> tuple[list[Graded], list[NotGraded]]:
 def write(db_url: str, out: Path) -> Path:
     """Write the report of the gradebook at `db_url` to the file `out`; return it."""
     graded, failures = read_gradebook(db_url)
-    shown = sa.engine.make_url(db_url).render_as_string(hide_password=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(graded, failures, shown), encoding="utf-8")
+    out.write_text(render(graded, failures, _shown(db_url)), encoding="utf-8")
     return out
 
 

@@ -180,3 +180,41 @@ def test_a_missing_or_empty_gradebook_is_a_clear_error(tmp_path, capsys):
     assert not out.exists()
     assert report.main(["--db-url", "not a url", "--out", str(out)]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_an_older_gradebook_gets_the_new_table_and_keeps_its_grades(tmp_path):
+    """A gradebook made before `dlbook_not_graded` existed: the report reads it, and the
+    next grading run's store adds the table without touching the grades."""
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    older = sa.MetaData()
+    graded.to_metadata(older)
+    engine = sa.create_engine(db_url)
+    older.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(graded.insert().values(
+            student="ada", assignment="01_neuron", notebook="neuron", sha256="0" * 64,
+            result=json.dumps({"outcomes": [{"grade_id": "test_ex1_1", "label": "Exercise 1.1",
+                                             "points": 0.0, "max_points": 2.0,
+                                             "message": "", "visible": False}],
+                               "notes": [], "seconds": 3.0}),  # no diagnosis, no skipped
+            graded_at=datetime(2026, 1, 1)))
+    assert not sa.inspect(engine).has_table("dlbook_not_graded")
+    engine.dispose()
+    text, soup = read_page(report.write(db_url, tmp_path / "report.html"))
+    (row,) = page_tables(soup)["Pass rate per exercise"]
+    assert (row["Graded"], row["Passed"], row["Pass rate"]) == ("1", "0", "0%")
+    assert "none diagnosed" in text and "Every notebook submitted was graded." in text
+    store = GradeStore(db_url)
+    try:
+        assert sa.inspect(store.engine).has_table("dlbook_not_graded")
+        assert [g.verdict.score for g in store.graded_notebooks()] == [0.0]
+    finally:
+        store.close()
+
+
+def test_a_failed_report_costs_the_report_only(tmp_path):
+    """After a run that graded nothing, the report cannot be written: the grader prints
+    why and how to write it later, and nothing is raised."""
+    line = report.after_run([], [], f"sqlite:///{tmp_path / 'gradebook.db'}", tmp_path)
+    assert line.startswith("class report: not written (ReportError: ")
+    assert "python -m autograder.report" in line and not (tmp_path / report.PAGE).exists()
