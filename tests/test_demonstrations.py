@@ -88,7 +88,7 @@ def test_every_instructor_notebook_passes_and_the_release_refuses_one_that_does_
 
 def test_every_chapter_tags_its_long_demonstrations():
     """The training runs that cost grading most are tagged (and so skipped)."""
-    for assignment in ("06_sgd", "07_boltzmann", "09_convolution"):
+    for assignment in ("06_sgd", "07_boltzmann", "09_convolution", "10_recurrent"):
         notebook = read(NOTEBOOKS[assignment].release)
         tagged_sources = [cell.source for cell in notebook.cells if demo.is_demonstration(cell)]
         assert any("train" in source for source in tagged_sources), assignment

@@ -34,6 +34,10 @@ DEFINED = {
     "09_convolution": ["H, W (image size)", "C_in, C_out", "c (channel)", "K (kernel)",
                        "k_h, k_w", "u, v (offsets)", "s (stride)", "p (padding)",
                        "q (pooling window)", "r (receptive field)", "im2col"],
+    "10_recurrent": ["T (sequence length)", "D (inputs per step)", "H (hidden units)",
+                     "t (time step)", "x_t, h_t", "W_x, W_h", "G_t", "BPTT",
+                     "rho(W_h) (spectral radius)", "tau (clipping limit)", "c_t (cell state)",
+                     "i, f, g, o (gates)"],
 }
 
 # Notations retired because another chapter gives the letter another meaning.
