@@ -33,7 +33,7 @@ PAGE = "class-report.html"
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 line-height:1.45}table{border-collapse:collapse;width:100%;margin:1rem 0}caption{text-align:left;
 font-weight:600;padding:.3rem 0}td,th{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;
-vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}img{max-width:100%;
+vertical-align:top}th[scope=row]{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}img{max-width:100%;
 height:auto}figure{margin:1rem 0}figcaption{font-size:.9rem;color:#444}.none{color:#555}"""
 
 
@@ -159,9 +159,10 @@ SECTIONS = [
      "also has an earlier grade keeps it (that grade counts in the sections above).",
      _not_graded, "Every notebook submitted was graded."),
     ("time", "Time per notebook and time-outs", "The seconds each notebook took in the "
-     "sandbox, from its first cell to its last test. A notebook that used up its time "
-     "budget, or a test call that used up its own, is a time-out: its remaining tests "
-     "score 0.", _times, "No notebook has been graded yet."),
+     "sandbox, from its first cell to its last test. A time-out is a notebook that used up "
+     "its time budget (every test not finished by then scores 0) or a call of a learner "
+     "function that took longer than its own limit (that test fails).", _times,
+     "No notebook has been graded yet."),
 ]
 
 

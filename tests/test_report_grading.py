@@ -133,6 +133,8 @@ def test_the_report_after_resumed_runs_matches_the_gradebook(two_runs, gradebook
     assert time_out["Learner"] == "cy" and "ran out of time" in time_out["What ran out of time"]
     (times,) = tables["Seconds per notebook, per chapter"]
     assert times["Time-outs"] == "1" and float(times["Longest (s)"]) >= 8
+    (scores,) = tables["Scores per chapter (percent of the chapter's points)"]
+    assert scores["Lowest"] == "0%", "every test after the time-out scores 0"
     assert "Every notebook submitted was graded." in text
 
 
