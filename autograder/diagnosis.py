@@ -120,7 +120,7 @@ def close(a, b, probes: Probes, scale: float = 1.0) -> bool:
     if a is None or b is None or isinstance(a, str) or isinstance(b, str):
         return type(a) is type(b) and a == b
     if isinstance(a, np.dtype | type) or isinstance(b, np.dtype | type):
-        return a == b
+        return type(a) is type(b) and bool(a == b)
     if not all(isinstance(x, (bool, int, float, complex, np.ndarray, np.generic))
                for x in (a, b)):
         return False

@@ -239,6 +239,8 @@ def test_close_compares_structure_dtype_and_kind_of_number():
     assert close(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), probes)
     assert not close({"a": 1.0}, {"b": 1.0}, probes)
     assert not close(None, 0.0, probes)
+    assert close(np.dtype("float32"), np.dtype("float32"), probes)
+    assert not close(np.dtype("float32"), np.ones(2, dtype=np.float32), probes)
 
 
 def test_a_probe_may_not_be_a_hidden_test_input():
