@@ -243,6 +243,29 @@ def test_close_compares_structure_dtype_and_kind_of_number():
     assert not close(np.dtype("float32"), np.ones(2, dtype=np.float32), probes)
 
 
+def test_close_never_calls_a_method_of_a_forged_object():
+    """What comes back from the sandbox is plain data already; should anything else
+    reach `close`, it is unequal to everything and none of its methods runs."""
+
+    class Forged(np.ndarray):
+        def __eq__(self, other):
+            raise AssertionError("__eq__ was called")
+
+        def __array__(self, *args, **kwargs):
+            raise AssertionError("__array__ was called")
+
+    class Number(float):
+        def __float__(self):
+            raise AssertionError("__float__ was called")
+
+    forged = np.ones(2).view(Forged)
+    probes = Probes("f", lambda ref: [])
+    assert not close(forged, np.ones(2), probes)
+    assert not close(np.ones(2), forged, probes)
+    assert not close(Number(1.0), 1.0, probes)
+    assert not close([forged], [np.ones(2)], probes)
+
+
 def test_a_probe_may_not_be_a_hidden_test_input():
     """Probes are built from the course's code only, never from the test cells: a probe
     builder's source names no hidden test (the strings 'test_' and 'HIDDEN' never occur)."""
