@@ -25,11 +25,13 @@ import sqlalchemy as sa
 from distributed import Client
 from nbformat.v4 import new_code_cell
 from notebook_tools import exercises, filled_in, read, write_class
+from report_tools import read_page
 
 from autograder.course import ROOT, course_notebooks
 from autograder.grade import grade_paths, main
 from autograder.gradebook import GradeStore
 from autograder.judge import Assignment, Judge
+from autograder.report import PAGE
 from autograder.sandbox import SandboxSpec, bwrap_available
 
 NOTEBOOK = course_notebooks()[0]
@@ -294,6 +296,9 @@ def test_dask_command_line_cluster_grades_like_a_local_run_when_a_worker_dies(
             assert count(db_url, "dlbook_graded") == LEARNERS
             assert count(db_url, "submitted_assignment") == LEARNERS
             assert count(db_url, "grade") == LEARNERS * tests, "one grade per test, no more"
+        # The class report, read from the gradebook, counts every notebook once.
+        text, _ = read_page(tmp_path / "module" / "out" / PAGE)
+        assert f"{LEARNERS} notebooks graded from {LEARNERS} learners, 0 not graded" in text
 
         # Resuming works as locally: nothing changed, nothing is graded again.
         started = len(cluster.client.get_task_stream())
