@@ -390,8 +390,13 @@ class Judge:
             exercise = outcome.grade_id.removeprefix("test_")
             # Visible tests only (the learner's check): name only mistakes they catch.
             ran = test.visible if not (test.hidden + test.tail).strip() else None
-            if diagnosis.expectations(self.assignment.name, exercise) is None:
-                continue  # computed once per process, before the learner's clock starts
+            try:
+                if diagnosis.expectations(self.assignment.name, exercise) is None:
+                    continue  # computed once per process, before the learner's clock starts
+            except Exception as error:  # noqa: BLE001 - a fault of ours costs the diagnosis only
+                print(f"diagnosis of {exercise} failed: {type(error).__name__}: {error}",
+                      file=sys.__stderr__)
+                continue
             if self.process is None or not self.process.alive():
                 return
             saved = self.process.deadline
@@ -400,6 +405,9 @@ class Judge:
             try:
                 outcome.diagnosis = diagnosis.diagnose(self.assignment.name, exercise,
                                                        self.process.call, ran)
+            except Exception as error:  # noqa: BLE001 - a fault of ours costs the diagnosis only
+                print(f"diagnosis of {exercise} failed: {type(error).__name__}: {error}",
+                      file=sys.__stderr__)
             finally:
                 self.process.deadline = saved
 

@@ -118,6 +118,19 @@ def test_two_failing_exercises_get_their_own_diagnoses():
                if outcome.points == outcome.max_points)
 
 
+def test_a_fault_in_the_diagnosis_costs_only_the_diagnosis(monkeypatch):
+    def broken(*args):
+        raise RuntimeError("a bug in the probes")
+
+    monkeypatch.setattr(diagnosis, "expectations", broken)
+    verdict = run_checks_notebook(_notebook(
+        ex1_2_sigmoid_grad=wrong_answer("01_neuron", "ex1_2_sigmoid_grad", MISTAKE)))
+    by_id = {outcome.grade_id: outcome for outcome in verdict.outcomes}
+    assert by_id["test_ex1_2_sigmoid_grad"].points == 0
+    assert by_id["test_ex1_1_sigmoid"].points == by_id["test_ex1_1_sigmoid"].max_points
+    assert all(not outcome.diagnosis for outcome in verdict.outcomes)
+
+
 _TMP: list = []
 
 
