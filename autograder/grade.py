@@ -316,7 +316,8 @@ def print_summary(report: Report) -> None:
               "(--regrade grades them anyway).")
     print(f"grades: {report.out_dir / 'grades.csv'}")
     print(f"feedback: {report.out_dir / 'feedback'}")
-    print(report.class_report)
+    if report.class_report:
+        print(report.class_report)
     if report.failed:
         print(f"{len(report.failed)} file(s) could not be graded:")
         for label in report.failed:
