@@ -150,6 +150,8 @@ def _lstm_probe_norms(rho, forget):
 def test_the_gradient_norms_the_text_quotes():
     rnn = {rho: _rnn_probe_norms(rho) for rho in (0.5, 1.0, 1.5, 3.0)}
     assert rnn[0.5][49] < 1e-20                                      # "smaller than 1e-20"
+    for rho in (0.5, 1.0):                                           # "nine or more orders"
+        assert np.log10(rnn[rho][0] / rnn[rho][49]) >= 9
     assert 9 <= np.log10(rnn[1.0][0] / rnn[1.0][49]) <= 11            # "about ten orders"
     assert rnn[1.0][49] < rnn[1.5][49] < rnn[1.5][0]                  # 1.5: "more slowly"
     assert np.log10(rnn[3.0][49] / rnn[3.0][0]) > 4 and rnn[3.0][49] > 1e5  # "explodes"
@@ -268,3 +270,21 @@ def test_the_clipping_run_diverges_without_clipping_and_converges_with_it():
     assert losses[-1] < 0.1                      # "trains smoothly"
     assert all(later <= earlier + 0.01 for earlier, later in zip(losses, losses[1:]))
     assert max(norms) > 5 * np.median(norms)     # "many times larger than the typical one"
+
+
+def test_keras_defaults_the_text_quotes():
+    """Keras starts the LSTM's forget-gate bias at 1 and the other biases at 0, and its
+    recurrent weights are orthogonal."""
+    lstm = keras.layers.LSTM(4)
+    lstm.build((1, 3, 2))
+    _kernel, recurrent, bias = lstm.get_weights()
+    np.testing.assert_array_equal(bias, [0.0] * 4 + [1.0] * 4 + [0.0] * 8)
+    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(4), atol=1e-5)
+    rnn = keras.layers.SimpleRNN(5)
+    rnn.build((1, 3, 2))
+    recurrent = rnn.get_weights()[1]
+    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(5), atol=1e-5)
+    ours = rec.recurrent_init("lstm", 2, 4, 3, np.random.default_rng(0))[0][0][2:]
+    for gate in range(4):
+        block = ours[:, 4 * gate:4 * gate + 4]
+        np.testing.assert_allclose(block @ block.T, np.eye(4), atol=1e-6)
