@@ -40,6 +40,12 @@ def course_fingerprint(chapters: tuple[str, ...] = ()) -> str:
                               for path in paths))
 
 
+def graded_with(assignment: Assignment) -> tuple[str, ...]:
+    """The chapters whose instructor notebooks grading `assignment` reads: those it mounts
+    in the sandbox, and its own (the diagnosis's reference outputs come from it)."""
+    return (*assignment.chapters, assignment.name)
+
+
 @functools.lru_cache(maxsize=4)
 def _fingerprint(files: tuple) -> str:
     digest = hashlib.sha256()
@@ -63,10 +69,10 @@ def judge_on_worker(assignment: Assignment, isolate: bool, limits: Limits, conte
     """Grade one notebook on a worker that holds the same checkout as the command."""
     from autograder.jobs import judge_one
 
-    if fingerprint != course_fingerprint(tuple(assignment.chapters)):
+    if fingerprint != course_fingerprint(graded_with(assignment)):
         raise ClusterError("this worker's course checkout differs from the grading "
                            f"command's (autograder/, dlbook/ or solutions/ of "
-                           f"{', '.join(assignment.chapters) or 'no chapter'})")
+                           f"{', '.join(graded_with(assignment))})")
     return judge_one(assignment, isolate, limits, content)
 
 
@@ -103,7 +109,7 @@ def run_on_cluster(scheduler: str, jobs: Iterator[Job], isolate: bool) -> Iterat
             key = (f"grade-{submission.student}-{submission.notebook.assignment}-"
                    f"{submission.notebook.name}-{job.digest[:16]}")
             future = client.submit(judge_on_worker, assignment, isolate, job.prepared.limits,
-                                   job.content, course_fingerprint(tuple(assignment.chapters)),
+                                   job.content, course_fingerprint(graded_with(assignment)),
                                    key=key, pure=False)
             futures[future] = job
         for future in completed(futures):
