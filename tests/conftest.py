@@ -40,8 +40,9 @@ def pytest_generate_tests(metafunc):
 # cores (and the check's sandbox always uses one user id, CHECK_UID, whose process limit
 # two checks at once would share); the modules that use the built website share one build.
 SANDBOX_MODULES = {"test_adversarial", "test_adversarial_tensorflow", "test_check_command",
-                   "test_distributed", "test_grade_command", "test_grading_roundtrip",
-                   "test_demonstrations", "test_report_grading", "test_resume",
+                   "test_diagnosis_grading", "test_distributed", "test_grade_command",
+                   "test_grading_roundtrip", "test_demonstrations", "test_report_grading",
+                   "test_resume",
                    "test_sandbox_hardening", "test_zygote"}
 SITE_MODULES = {"test_browser", "test_instructor_site", "test_launch_routes", "test_site"}
 
