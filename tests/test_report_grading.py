@@ -1,27 +1,24 @@
 """The class report after real grading runs, on SQLite and on PostgreSQL: a class
-graded in runs that resume each other (reusing grades), and a run killed mid-batch then
-resumed. The page's counts match nbgrader's own tables; a notebook not graded in the
-first run and fixed for the second leaves the not-graded list; a folder named to inject
-HTML stays text; a notebook that runs out of its time budget is a time-out."""
+graded in runs that resume each other (reusing grades); tests/test_resume.py reads the
+page after a run killed mid-batch and resumed. The page's counts match nbgrader's own
+tables; a notebook not graded in the first run and fixed for the second leaves the
+not-graded list; a folder named to inject HTML stays text; a notebook that runs out of
+its time budget is a time-out."""
 
 from __future__ import annotations
 
 import copy
 import shutil
-import subprocess
 
 import nbformat
 import pytest
 from catalogue import wrong_answer
 from notebook_tools import read, write_class
-from report_tools import page_tables, read_page
+from report_tools import assert_matches_gradebook, page_tables, read_page
 from test_diagnosis_grading import MISTAKE, OTHER, _hint, _notebook
 from test_grade_command import reference, run  # noqa: F401 (a fixture)
-from test_resume import LEARNERS as CLASS_SIZE
-from test_resume import class_folder, grade_command, kill_mid_batch  # noqa: F401 (a fixture)
 
-from autograder.course import ROOT, course_notebooks
-from autograder.gradebook import GradeStore
+from autograder.course import course_notebooks
 from autograder.report import PAGE
 
 NOTEBOOK = course_notebooks()[0]
@@ -31,29 +28,6 @@ LOOP_FOREVER = "while True:\n    pass\n"
 # Learners of the second run with a catalogued mistake: learner -> (exercise, mistake).
 CATALOGUED = {"dee": ("ex1_2_sigmoid_grad", MISTAKE), "eli": ("ex1_2_sigmoid_grad", MISTAKE),
               "fin": ("ex1_6_relu_grad", OTHER)}
-
-
-def assert_matches_gradebook(tables: dict, db_url: str, variants: dict) -> None:
-    """The page's pass rates and failed exercises agree with nbgrader's tables for the
-    learners in `variants` (learner -> the exercise they got wrong, or None), and every
-    wrong exercise shows as failed."""
-    store = GradeStore(db_url)
-    try:
-        scores = {student: store.scores(NOTEBOOK.assignment, student) for student in variants}
-    finally:
-        store.close()
-    full = scores[next(s for s, wrong in variants.items() if wrong is None)]  # full marks
-    rates = {row["Test cell"]: row for row in tables["Pass rate per exercise"]}
-    assert set(rates) == set(full)
-    for grade_id, row in rates.items():
-        passed = sum(scores[student][grade_id] == full[grade_id] for student in variants)
-        assert (row["Graded"], row["Passed"]) == (str(len(variants)), str(passed)), row
-    for student, wrong in variants.items():
-        if wrong is not None:
-            assert int(rates[f"test_{wrong}"]["Passed"]) < len(variants), student
-    failed = {row["Exercise"] for row in rates.values() if row["Passed"] != row["Graded"]}
-    mistakes = tables.get("Diagnosed mistakes per failed exercise", [])
-    assert {row["Exercise"] for row in mistakes} == failed
 
 
 @pytest.fixture
@@ -102,7 +76,7 @@ def test_the_report_after_resumed_runs_matches_the_gradebook(two_runs, gradebook
     assert graded == LEARNERS + 1 + len(CATALOGUED)
     assert f"{graded} notebooks graded from {graded} learners, 1 not graded" in text
 
-    assert_matches_gradebook(tables, gradebook_url, variants)
+    assert_matches_gradebook(tables, gradebook_url, NOTEBOOK, variants)
     diagnosed = {(row["Exercise"], row["Diagnosed mistake"]): row["Count"]
                  for row in tables["Diagnosed mistakes per failed exercise"]}
     for label, exercise, mistake, count in (("Exercise 1.2", "ex1_2_sigmoid_grad", MISTAKE, 2),
@@ -136,20 +110,3 @@ def test_the_report_after_resumed_runs_matches_the_gradebook(two_runs, gradebook
     (scores,) = tables["Scores per chapter (percent of the chapter's points)"]
     assert scores["Lowest"] == "0%", "every test after the time-out scores 0"
     assert "Every notebook submitted was graded." in text
-
-
-def test_the_report_after_a_killed_and_resumed_run(class_folder, gradebook_url,  # noqa: F811
-                                                   tmp_path):
-    """tests/test_resume.py's kill mid-batch; the killed run writes no report, the
-    resumed one reports the whole class."""
-    folder, variants = class_folder
-    command = grade_command(folder, tmp_path, gradebook_url)
-    kill_mid_batch(command, gradebook_url)
-    page = tmp_path / "out" / PAGE
-    assert not page.exists()
-    second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert f"class report: {page}" in second.stdout
-    text, soup = read_page(page)
-    assert f"{CLASS_SIZE} notebooks graded from {CLASS_SIZE} learners, 0 not graded" in text
-    assert_matches_gradebook(page_tables(soup), gradebook_url, variants)

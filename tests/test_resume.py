@@ -1,5 +1,5 @@
 """Killing the grader mid-batch and running it again loses and duplicates nothing,
-on SQLite and on PostgreSQL."""
+on SQLite and on PostgreSQL, and the resumed run's class report counts everyone once."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import time
 import pytest
 import sqlalchemy as sa
 from notebook_tools import write_class
+from report_tools import assert_matches_gradebook, page_tables, read_page
 
 from autograder.course import ROOT, course_notebooks
 from autograder.gradebook import GradeStore
+from autograder.report import PAGE
 
 NOTEBOOK = course_notebooks()[0]
 LEARNERS = 6
@@ -65,9 +67,16 @@ def test_killed_run_resumes_without_lost_or_duplicate_grades(class_folder, grade
     command = grade_command(folder, tmp_path, gradebook_url)
     done_before = kill_mid_batch(command, gradebook_url)
 
+    page = tmp_path / "out" / PAGE
+    assert not page.exists(), "the killed run should write no class report"
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"{done_before} notebook(s) graded before" in second.stdout
+    # The resumed run's class report counts the whole class, once (autograder.report).
+    assert f"class report: {page}" in second.stdout
+    text, soup = read_page(page)
+    assert f"{LEARNERS} notebooks graded from {LEARNERS} learners, 0 not graded" in text
+    assert_matches_gradebook(page_tables(soup), gradebook_url, NOTEBOOK, variants)
 
     assert recorded(gradebook_url) == LEARNERS
     store = GradeStore(gradebook_url)
