@@ -151,7 +151,9 @@ def test_whitespace_at_line_ends_does_not_count_as_an_edit():
 
 # --- the same points with skipping on and off --------------------------------------------
 
-@pytest.mark.parametrize("assignment", ["01_neuron", "03_softmax", "05_backprop", "07_boltzmann"])
+# The grader's way is compared on every chapter (tests/test_grading_roundtrip.py); the
+# check's, on two.
+@pytest.mark.parametrize("assignment", ["01_neuron", "05_backprop"])
 def test_the_check_scores_the_same_with_and_without_skipping(assignment, tmp_path):
     notebook = NOTEBOOKS[assignment]
     path = tmp_path / notebook.filename
