@@ -3,11 +3,11 @@
 The website offers three ways to open a chapter without installing anything (the rocket
 button of each page, `launch_buttons` in _config.yml). Each is simulated here the way the
 service does it, in a fresh environment that holds only what the service installs, with a
-kernel of that environment, and chapters 1, 5, 8 and 9 (the first, one that loads four
-earlier chapters, the TensorFlow capstone, and the first chapter of the part beyond the
-fully connected network, which trains with chapter 6's functions) run top to bottom from
-their learner versions with the reference answers filled in (the learner's earlier
-chapters filled in as well):
+kernel of that environment, and chapters 1, 5, 8, 9 and 10 (the first, one that loads four
+earlier chapters, the TensorFlow capstone, and the two chapters beyond the fully connected
+network, which train with chapter 6's functions) run top to bottom from their learner
+versions with the reference answers filled in (the learner's earlier chapters filled in
+as well):
 
 - Binder: repo2docker's rules (read from its source, `repo2docker_plan` below) applied to
   this repository's files: which build pack, which Python, which files it installs, in
@@ -25,7 +25,7 @@ chapters filled in as well):
   notebooks from there, which is what the test then does.
 
 The environments are made once per session with uv from its cache; the three routes'
-twelve notebook runs are the bulk of the time.
+fifteen notebook runs are the bulk of the time.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from autograder.course import ROOT, course_notebooks
 
 pytestmark = pytest.mark.routes
 
-CHAPTERS = ["01_neuron", "05_backprop", "08_capstone", "09_convolution"]
+CHAPTERS = ["01_neuron", "05_backprop", "08_capstone", "09_convolution", "10_recurrent"]
 UV = Path(sys.executable).with_name("uv")
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 # The packages a bare Colab-like Python starts with (the issue's definition), pinned from
