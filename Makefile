@@ -82,17 +82,19 @@ linkcheck: setup
 # Everything, as CI runs it: lint, unit tests, notebooks (nbval), the grader on SQLite
 # and PostgreSQL, the website in Chromium, and the launch routes (tests/test_launch_routes.py).
 # Tests run on every core (pytest-xdist), in the groups tests/conftest.py sets: sandboxed
-# grading on one worker at a time, every module and notebook whole. The 25 slowest tests
-# are listed at the end (where CI's time goes).
+# grading on one worker at a time, every module and notebook whole, the longest groups
+# first (--no-loadscope-reorder keeps conftest's order). The 25 slowest tests are listed
+# at the end (where CI's time goes).
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=25
+	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder --durations=25
 
 # The developer loop: in parallel on every core, without the browser, PostgreSQL or the
 # launch routes (each of those needs minutes or a service).
 test-fast: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not browser and not routes and not postgres"
+	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder \
+		-m "not browser and not routes and not postgres"
 
 # Only the launch routes (Binder, JupyterHub, Colab), each simulated offline.
 test-routes: $(VENV)/.installed

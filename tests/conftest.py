@@ -56,7 +56,23 @@ def xdist_group(item) -> str:
         return "sandbox"
     if path.stem in SITE_MODULES:
         return "site"
+    if path.stem == "test_portability" and hasattr(item, "callspec"):
+        return f"portability:{item.callspec.id}"  # one group per kernel configuration
     return f"module:{path.stem}"
+
+
+def longest_first(items) -> list:
+    """`items` with the longest groups at the front, in an order that keeps both workers
+    busy. `make test` turns off xdist's own reordering (by number of tests, which put the
+    two portability reruns, two tests of about five minutes each, last, one after the
+    other on one worker); xdist gives each worker its first two groups at the start, so
+    the order is: the first portability configuration (worker 1), the sandboxed modules
+    (worker 2), the second configuration (worker 1), then the rest as collected."""
+    groups = list(dict.fromkeys(xdist_group(item) for item in items))
+    portability = [group for group in groups if group.startswith("portability:")]
+    front = portability[:1] + ["sandbox"] + portability[1:]
+    rank = {group: position for position, group in enumerate(front)}
+    return sorted(items, key=lambda item: rank.get(xdist_group(item), len(front)))
 
 
 # tests/test_portability.py reruns nbval under other floating-point kernels to compare
@@ -92,14 +108,15 @@ def uncompared_cells(items) -> list:
 def pytest_collection_modifyitems(config, items):
     """Mark every test that needs the PostgreSQL server `postgres` (`make test-fast`
     deselects them): those using the fixture, and the postgresql case of gradebook_url.
-    Put every test in its xdist group (see SANDBOX_MODULES). Under `COMPARED_ONLY`, leave
-    out the uncompared demonstrations."""
+    Put every test in its xdist group (see SANDBOX_MODULES), the longest groups first.
+    Under `COMPARED_ONLY`, leave out the uncompared demonstrations."""
     if os.environ.get(COMPARED_ONLY) == "1":
         left_out = set(map(id, uncompared_cells(items)))
         if left_out:
             config.hook.pytest_deselected(items=[item for item in items
                                                  if id(item) in left_out])
             items[:] = [item for item in items if id(item) not in left_out]
+    items[:] = longest_first(items)
     for item in items:
         item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
         params = getattr(getattr(item, "callspec", None), "params", {})
