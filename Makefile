@@ -50,6 +50,10 @@ $(MATHJAX)/.version-$(MATHJAX_VERSION): | system-packages
 # takes seconds, and it removes whatever the lock does not list. uv itself comes from PyPI
 # (pinned) with pip, once per machine, into ~/.cache/dlbook/ (nothing on PATH changes).
 # Then the course package, editable. pip stays in the environment (it is in the lock).
+# Every module is compiled to bytecode at install: nothing else would do it, since the
+# sandbox mounts the environment read-only and these machines set PYTHONDONTWRITEBYTECODE,
+# and without it every process compiles what it imports (TensorFlow's import took 17 s
+# instead of 6, nbgrader's 3.5 s instead of 1.5).
 UV_VERSION := 0.13.9
 UV_HOME := $(HOME)/.cache/dlbook/uv-$(UV_VERSION)
 UV := $(UV_HOME)/bin/uv
@@ -59,7 +63,8 @@ $(UV):
 
 $(VENV)/.installed: requirements.txt pyproject.toml | $(UV)
 	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
-	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.txt
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes --compile-bytecode \
+		requirements.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
