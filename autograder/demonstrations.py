@@ -15,7 +15,9 @@ Scores cannot change because `problems` refuses, at release time, a tagged cell 
 - changes state that the tests could observe: a global random generator, NumPy's error
   state, matplotlib's backend, the working folder, the environment, warning filters,
   TensorFlow's or Keras's global settings, or an object it did not create itself (an
-  assignment to an item or attribute, or a mutating method, of a name it did not bind);
+  assignment to an item or attribute, or a mutating method, of a name it did not bind;
+  in a function it defines, of a name that is not the function's own local: parameters
+  and a comprehension's variables may be any cell's objects);
 - declares `global`/`nonlocal`, uses IPython magics or shell escapes, or cannot be parsed.
 
 The analysis is static and conservative: it may refuse a harmless cell, never accept one
@@ -175,7 +177,12 @@ def _scope_locals(function: ast.AST) -> set[str]:
 def reads(source: str) -> tuple[set[str], set[str]]:
     """Names a cell takes from the notebook's other cells (approximately, erring towards
     more): those it reads while it runs, before binding them itself, and those the
-    functions it defines read when they are called later (at test time, say)."""
+    functions it defines read when they are called later (at test time, say).
+
+    A block (a loop's body, a branch, a `with` or `try` body) is read statement by
+    statement: a name it reads after a statement of the same block that surely binds it
+    is its own; one read before that, or bound only in a branch or a loop, may come
+    from another cell (a loop's first pass, a branch not taken)."""
     module = _python(source)
     now: set[str] = set()
     later: set[str] = set()
@@ -185,6 +192,9 @@ def reads(source: str) -> tuple[set[str], set[str]]:
                              ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             for default in getattr(getattr(node, "args", None), "defaults", []) or []:
                 visit(default, local, deferred)
+            for default in getattr(getattr(node, "args", None), "kw_defaults", []) or []:
+                if default is not None:
+                    visit(default, local, deferred)
             for decorator in getattr(node, "decorator_list", []):
                 visit(decorator, local, deferred)
             inner = local | _scope_locals(node)
@@ -197,13 +207,55 @@ def reads(source: str) -> tuple[set[str], set[str]]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if node.id not in local:
                 (later if deferred else now).add(node.id)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and (
+                node.target.id not in local):  # x += 1 reads x first
+            (later if deferred else now).add(node.target.id)
         for child in ast.iter_child_nodes(node):
             visit(child, local, deferred)
 
-    bound: set[str] = set()
-    for statement in module.body:
+    def block(statements: list[ast.stmt], bound: set[str]) -> set[str]:
+        """Visit a block in order; return what it surely binds when it runs to its end."""
+        bound = set(bound)
+        for statement in statements:
+            bound |= one(statement, bound)
+        return bound
+
+    def one(statement: ast.stmt, bound: set[str]) -> set[str]:
+        """Visit one statement; return the names it surely binds."""
+        if isinstance(statement, (ast.For, ast.AsyncFor)):
+            visit(statement.iter, bound, False)
+            visit(statement.target, bound, False)  # a[i] as a target reads a and i
+            block(statement.body, bound | _target_names(statement.target))
+            block(statement.orelse, bound)
+            return set()
+        if isinstance(statement, ast.While):
+            visit(statement.test, bound, False)
+            block(statement.body, bound)
+            block(statement.orelse, bound)
+            return set()
+        if isinstance(statement, ast.If):
+            visit(statement.test, bound, False)
+            return block(statement.body, bound) & block(statement.orelse, bound)
+        if isinstance(statement, (ast.With, ast.AsyncWith)):
+            names: set[str] = set()
+            for item in statement.items:
+                visit(item.context_expr, bound | names, False)
+                if item.optional_vars is not None:
+                    visit(item.optional_vars, bound | names, False)
+                    names |= _target_names(item.optional_vars)
+            return block(statement.body, bound | names) - bound | names
+        if isinstance(statement, ast.Try):
+            body = block(statement.body, bound)
+            for handler in statement.handlers:
+                if handler.type is not None:
+                    visit(handler.type, bound, False)
+                block(handler.body, bound | ({handler.name} if handler.name else set()))
+            block(statement.orelse, body)
+            return block(statement.finalbody, bound) - bound
         visit(statement, bound, False)
-        bound = bound | _statement_binds(statement)
+        return surely_binds_statement(statement)
+
+    block(module.body, set())
     return now, later
 
 
@@ -213,21 +265,56 @@ def free_reads(source: str) -> set[str]:
     return now | later
 
 
+def surely_binds_statement(statement: ast.stmt) -> set[str]:
+    """Names one statement binds whenever it runs to its end: an assignment, a
+    definition or an import (not a loop, a branch or a `try`, which may not)."""
+    if isinstance(statement, ast.AnnAssign) and statement.value is None:
+        return set()
+    if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.FunctionDef,
+                              ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
+                              ast.ImportFrom)):
+        return _statement_binds(statement)
+    return set()
+
+
 def surely_binds(source: str) -> set[str]:
     """Names a cell binds whenever it runs to the end: its top-level assignments,
     definitions and imports (not those inside an `if`, a loop or a `try`)."""
-    bound: set[str] = set()
-    for statement in _python(source).body:
-        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.FunctionDef,
-                                  ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
-                                  ast.ImportFrom)):
-            bound |= _statement_binds(statement)
-    return bound
+    return set().union(*(surely_binds_statement(statement)
+                         for statement in _python(source).body))
 
 
 def binds(source: str) -> set[str]:
     """Module-level names a cell binds."""
     return set().union(*(_statement_binds(statement) for statement in _python(source).body))
+
+
+def _parameters(node: ast.AST) -> set[str]:
+    """A function's or lambda's parameters, or a comprehension's loop variables: names
+    bound to objects from outside the scope (even where the body rebinds them)."""
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return set().union(*(_target_names(generator.target)
+                             for generator in node.generators))
+    arguments = node.args
+    return {argument.arg for argument in (*arguments.posonlyargs, *arguments.args,
+                                          *arguments.kwonlyargs, arguments.vararg,
+                                          arguments.kwarg) if argument is not None}
+
+
+def _scoped_nodes(module: ast.Module, own: set[str]) -> Iterable[tuple[ast.AST, set[str]]]:
+    """Every node of the cell with the names it may change freely there: at the top
+    level, the names the cell binds; in a function (or comprehension) it defines, also
+    the function's own local names, but not its parameters (or loop variables), which
+    may be any object, another cell's included."""
+    stack = [(module, own)]
+    while stack:
+        node, names = stack.pop()
+        yield node, names
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp,
+                             ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            parameters = _parameters(node)
+            names = (names | _scope_locals(node)) - parameters
+        stack.extend((child, names) for child in ast.iter_child_nodes(node))
 
 
 def state_changes(source: str) -> list[str]:
@@ -237,9 +324,9 @@ def state_changes(source: str) -> list[str]:
     created = set().union(*(_statement_binds(statement) for statement in module.body
                             if not isinstance(statement, ast.AugAssign)))
     found = []
-    for node in ast.walk(module):
+    for node, mine in _scoped_nodes(module, own):
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and (
-                node.target.id not in created):
+                node.target.id not in (created if mine is own else mine)):
             found.append(f"changes {node.target.id} in place, which it did not create")
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             found.append(f"declares {type(node).__name__.lower()} "
@@ -255,7 +342,7 @@ def state_changes(source: str) -> list[str]:
                 found.append(f"draws from Python's global generator ({name})")
             elif isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_METHODS:
                 root = _root(node.func.value)
-                if root is not None and root not in own:
+                if root is not None and root not in mine:
                     found.append(f"calls .{node.func.attr}() on {root}, which it did not "
                                  "create")
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
@@ -266,9 +353,9 @@ def state_changes(source: str) -> list[str]:
                     if isinstance(element, (ast.Subscript, ast.Attribute)) and isinstance(
                             getattr(element, "ctx", None), (ast.Store, ast.Del)):
                         root = _root(element)
-                        if root is not None and root not in own:
+                        if root is not None and root not in mine:
                             found.append(f"changes {root}, which it did not create")
-                if isinstance(node, ast.Delete):
+                if isinstance(node, ast.Delete) and mine is own:
                     found += [f"deletes {name}" for name in _target_names(target)]
     return found
 

@@ -51,7 +51,7 @@ def beside_learner(check: Callable | None = None, *, policy: str = "float32") ->
 
     @functools.wraps(check)
     def guarded(*args, **kwargs):
-        with _keras_policy(policy):
+        with keras_policy(policy):
             return check(*args, **kwargs)
 
     @functools.wraps(check)
@@ -66,7 +66,9 @@ def beside_learner(check: Callable | None = None, *, policy: str = "float32") ->
 
 
 @contextlib.contextmanager
-def _keras_policy(name: str):
+def keras_policy(name: str):
+    """Keras's global dtype policy is `name` inside the block; the one before is restored
+    when the block ends, however it ends."""
     import keras
 
     before = keras.mixed_precision.global_policy()

@@ -50,6 +50,23 @@ def test_only_a_tagged_code_cell_is_a_demonstration():
     ([new_code_cell("class A:\n    pass"), tagged("A.size = 5")], "changes A"),
     ([new_code_cell("size = [1]"), tagged("size += [2]")], "changes size in place"),
     ([tagged("def grow():\n    global size\n    size = 2")], "declares global size"),
+    # a loop's first pass reads what a later statement of its body binds
+    ([tagged("size = 3"), new_code_cell("for n in range(2):\n    print(size)\n    size = n")],
+     "binds size, which cell 1 reads"),
+    ([tagged("size = 3"), new_code_cell("if n:\n    size = 1\nprint(size)")],
+     "binds size, which cell 1 reads"),  # a branch not taken binds nothing
+    ([tagged("size = 3"), new_code_cell("for size in []:\n    pass\nprint(size)")],
+     "binds size, which cell 1 reads"),  # an empty loop binds nothing
+    ([tagged("size = 3"), new_code_cell("size += 1")], "binds size, which cell 1 reads"),
+    # a function's parameters and a comprehension's variables may be another cell's objects
+    ([new_code_cell("data = [1]"), tagged("def grow(d):\n    d.append(2)\n\n\ngrow(data)")],
+     "calls .append() on d"),
+    ([new_code_cell("rows = [[1]]"), tagged("[row.append(0) for row in rows]")],
+     "calls .append() on row"),
+    ([new_code_cell("data = [1]"), tagged("def grow():\n    data.append(2)")],
+     "calls .append() on data"),
+    ([new_code_cell("data = [1]"), tagged("def grow(d):\n    d = d\n    d[0] = 2")],
+     "changes d"),
     ([tagged("%timeit 1 + 1")], "cannot be analysed"),
     ([new_code_cell("x = 1", metadata={"tags": [demo.TAG], "nbgrader": {
         "grade": True, "solution": False, "grade_id": "t", "points": 1}})], "cannot be a"),
@@ -68,6 +85,13 @@ def test_harmless_demonstrations_pass_the_check():
                "print(shown)"),
         new_code_cell("rng = np.random.default_rng(2)\nprint(rng.normal())"),  # rebinds rng
         tagged("print(values, shown)"),  # reads only what demonstrations made
+        # a function's own lists, and names a block binds before it reads them
+        tagged("size = 4\n\n\ndef best(repeats):\n    times = []\n    for _ in range(repeats):\n"
+               "        times.append(1.0)\n        times[-1] += 1\n    return min(times)\n\n\n"
+               "print(best(3))"),
+        new_code_cell("for n in range(2):\n    size = n\n    print(size)\n"
+                      "with open(__file__) as stream:\n    text = stream.read()\nprint(text)\n"
+                      "if n:\n    size = 1\nelse:\n    size = 2\nprint(size)"),
     ])
     assert demo.problems(notebook) == []
 
