@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from autograder.confine import UidLease
-from autograder.course import SOLUTIONS_DIR
+from autograder.course import SOLUTIONS_DIR, course_notebooks
 from autograder.intake import Submission
 from autograder.judge import Assignment, Judge
 from autograder.results import Verdict
@@ -105,8 +105,18 @@ def judge_one(assignment: Assignment, isolate: bool, limits: Limits,
     notebook = parse_notebook(content)
     with uid_slot() as uid:
         chapters = {name: SOLUTIONS_DIR / name for name in assignment.chapters}
-        spec = SandboxSpec(uid=uid, chapters=chapters, isolate=isolate, limits=limits)
+        spec = SandboxSpec(uid=uid, chapters=chapters, isolate=isolate, limits=limits,
+                           zygote_chapters=course_chapters())
         return Judge(assignment, spec).judge(notebook)
+
+
+@functools.cache
+def course_chapters() -> dict:
+    """Every chapter folder a notebook may be shown: this process's one zygote holds
+    them all, and each notebook sees only those its chapter uses."""
+    return {notebook.assignment: SOLUTIONS_DIR / notebook.assignment
+            for notebook in course_notebooks()
+            if (SOLUTIONS_DIR / notebook.assignment).is_dir()}
 
 
 def run_locally(jobs: Iterator[Job], processes: int, isolate: bool) -> Iterator[Outcome]:

@@ -7,12 +7,18 @@ own PID namespace, an unprivileged user id, and limits on memory, CPU time, proc
 and file size. The learner's code runs there in `autograder/worker.py`; the grader
 talks to it through a pipe that carries only plain data (`autograder/protocol.py`).
 
-Python's start-up and the chapter's imports (NumPy, IPython, Matplotlib, ...) are paid
-once per grading process and chapter: a zygote (`autograder/zygote.py`) runs in such a
-sandbox with those modules loaded, and each notebook is forked from it into fresh
-process, mount, network and IPC namespaces, its own scratch folder, user id and limits,
-with no capabilities. If the zygote cannot be used, the worker is started on its own in
-a sandbox as before. TensorFlow is never preloaded (it starts threads at import).
+Python's start-up and the chapters' imports (NumPy, IPython, Matplotlib, ...) are paid
+once per grading process: a zygote (`autograder/zygote.py`) runs in such a sandbox with
+those modules loaded, and each notebook is forked from it into fresh process, mount,
+network and IPC namespaces, its own scratch folder, user id and limits, with no
+capabilities. One zygote serves every chapter: it holds all the chapter folders the
+grader may show (`SandboxSpec.zygote_chapters`) out of sight, and each notebook's
+/opt/chapters shows only its own chapter's earlier chapters, with the rest hidden. If the
+zygote cannot be used, the worker is started on its own in a sandbox as before.
+A chapter that imports TensorFlow gets a zygote of its own with TensorFlow loaded too
+(its address space would otherwise count against every other chapter's memory limit);
+with the sandbox's one-thread settings the import starts no thread, and a zygote with
+more than one thread refuses to fork.
 
 `LearnerProcess.call()` makes a learner function look local to the trusted test code:
 arguments go in as copies, results come back as fresh plain values, arrays the learner
@@ -47,10 +53,12 @@ from dlbook.devices import TENSORFLOW_QUIET
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORKER_FILES = ("worker.py", "protocol.py", "zygote.py")
-# Never preloaded in a zygote: libraries that start threads or devices at import, which
-# a fork would leave half-copied.
-NOT_PRELOADED = ("tensorflow", "keras", "tf_keras", "torch", "jax")
-MAX_ZYGOTES = 2  # per grading process (one per chapter set in use)
+# Large libraries preloaded only in a zygote of their own, for the chapters that import
+# them: what they map at import would count against every notebook's memory limit.
+SEPARATE_ZYGOTE = ("tensorflow", "keras", "tf_keras", "torch", "jax")
+MAX_ZYGOTES = 2  # per grading process (one per set of chapter folders in use)
+CHAPTERS = Path("/opt/chapters")  # a notebook's earlier chapters (DLBOOK_CHAPTERS_DIR)
+CHAPTER_STASH = Path("/opt/all-chapters")  # a zygote's chapters, hidden from notebooks
 ZYGOTE_CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL")
 # Each notebook a zygote starts gets a fresh, empty tmpfs on these folders. Whatever the
 # sandbox binds below them (a checkout or virtual environment under /tmp) is bound a
@@ -115,20 +123,38 @@ class SandboxSpec:
     limits: Limits = field(default_factory=Limits)
     preload: tuple[str, ...] = ()  # modules a zygote imports once for all notebooks
     fork_server: bool = True  # start sandboxed notebooks from a zygote (autograder.zygote)
+    # The chapter folders a zygote started for this spec holds (out of sight), so that
+    # notebooks of other chapters can start from it too; each sees only `chapters`.
+    # Default: `chapters`.
+    zygote_chapters: dict[str, Path] = field(default_factory=dict)
+
+    def held_chapters(self) -> dict[str, Path]:
+        """The chapter folders its zygote holds: `zygote_chapters` when they include
+        `chapters` (the same folders), else `chapters`."""
+        held = self.zygote_chapters
+        if held and all(held.get(name) == path for name, path in self.chapters.items()):
+            return dict(held)
+        return dict(self.chapters)
 
 
 IMPORTED = re.compile(r"^(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))")
 
 
 def preload_modules(setup: str) -> tuple[str, ...]:
-    """The modules a chapter's import lines name, less those never preloaded."""
+    """The modules a chapter's import lines name."""
     found = []
     for line in setup.splitlines():
         match = IMPORTED.match(line.strip())
         name = match and (match.group(1) or match.group(2))
-        if name and name.split(".")[0] not in NOT_PRELOADED and name not in found:
+        if name and name not in found:
             found.append(name)
     return tuple(found)
+
+
+def separate_modules(preload: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `preload` that only a zygote of their own loads (SEPARATE_ZYGOTE)."""
+    return tuple(sorted({name for name in preload
+                         if name.split(".")[0] in SEPARATE_ZYGOTE}))
 
 
 def bwrap_available() -> str | None:
@@ -215,9 +241,15 @@ def command(spec: SandboxSpec, zygote: bool = False,
     _bind_with_parents(argv, ROOT / "dlbook", ROOT / "dlbook", made)
     for name in WORKER_FILES:
         _bind_with_parents(argv, HERE / name, Path("/opt/grader") / name, made)
-    for chapter, folder in spec.chapters.items():
-        _bind_with_parents(argv, folder, Path("/opt/chapters") / chapter, made)
-    for key, value in {**env, "DLBOOK_CHAPTERS_DIR": "/opt/chapters"}.items():
+    if zygote:  # every chapter out of sight; each notebook's init shows its own
+        for chapter, folder in spec.held_chapters().items():
+            _bind_with_parents(argv, folder, CHAPTER_STASH / chapter, made)
+        argv += ["--dir", str(CHAPTERS), "--dir", str(CHAPTER_STASH),
+                 "--setenv", "DLBOOK_CHAPTER_STASH", str(CHAPTER_STASH)]
+    else:
+        for chapter, folder in spec.chapters.items():
+            _bind_with_parents(argv, folder, CHAPTERS / chapter, made)
+    for key, value in {**env, "DLBOOK_CHAPTERS_DIR": str(CHAPTERS)}.items():
         argv += ["--setenv", key, value]
     if zygote:
         argv += ["--setenv", "DLBOOK_PRELOAD", json.dumps(list(spec.preload))]
@@ -407,10 +439,24 @@ class Zygote:
         # or is starting, and a zygote in use is never closed to make room for another.
         self.lock = threading.RLock()
         self.users = 0
+        self.preloaded = set(spec.preload)
         if not self._reply().get("ready"):
             self.close()
             raise ZygoteError("the zygote did not start")
         self.socket.settimeout(30)
+
+    def preload(self, modules: tuple[str, ...]) -> None:
+        """Have the zygote import `modules` (a chapter's trusted imports) if it has not
+        yet, before it starts that chapter's notebooks."""
+        with self.lock:
+            missing = [name for name in modules if name not in self.preloaded]
+            if missing:
+                self.socket.settimeout(120)  # imports on a busy machine
+                try:
+                    self.request({"op": "preload", "modules": missing})
+                finally:
+                    self.socket.settimeout(30)
+                self.preloaded.update(missing)
 
     def _reply(self) -> dict:
         try:
@@ -447,6 +493,7 @@ class Zygote:
         self.next_id += 1
         try:
             self.request({"op": "start", "id": self.next_id, "uid": spec.uid,
+                          "chapters": sorted(spec.chapters),
                           "limits": {"memory_bytes": limits.memory_bytes,
                                      "processes": limits.processes,
                                      "file_bytes": limits.file_bytes,
@@ -543,8 +590,8 @@ def _release(zygote: Zygote) -> None:
 
 
 def _zygote_key(spec: SandboxSpec) -> tuple:
-    return (tuple(sorted((name, str(path)) for name, path in spec.chapters.items())),
-            spec.preload)
+    return (tuple(sorted((name, str(path)) for name, path in spec.held_chapters().items())),
+            separate_modules(spec.preload))
 
 
 def warm_up(spec: SandboxSpec) -> None:
@@ -552,7 +599,7 @@ def warm_up(spec: SandboxSpec) -> None:
     budget of the notebook that comes first (nothing happens if it cannot start)."""
     if spec.isolate and spec.fork_server:
         try:
-            _zygote_for(spec)
+            _zygote_for(spec).preload(spec.preload)
         except (ZygoteError, OSError, ValueError):
             pass
 
@@ -586,6 +633,7 @@ def _spawn(spec: SandboxSpec, cgroup: confine.NotebookCgroup | None = None):
         try:
             if zygote is not None:
                 with zygote.lock:  # its next notebook id and that notebook's start
+                    zygote.preload(spec.preload)
                     return zygote.spawn(spec, cgroup)
         except (ZygoteError, OSError, ValueError):
             _release(zygote)

@@ -46,6 +46,10 @@ PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
 LIBC = ctypes.CDLL(None, use_errno=True)
 # [stash, target] pairs from the sandbox: binds under /tmp or /scratch (autograder.sandbox).
 REBIND = json.loads(os.environ.pop("DLBOOK_REBIND", "[]"))
+# Where the sandbox bound every chapter folder this zygote may show (out of sight), and
+# where each notebook sees the chapters its request names (autograder.sandbox).
+CHAPTER_STASH = os.environ.pop("DLBOOK_CHAPTER_STASH", "")
+CHAPTERS = "/opt/chapters"
 # The notebook's seccomp filter (`autograder.confine`), struct sock_filter[] in hex.
 SECCOMP = bytes.fromhex(os.environ.pop("DLBOOK_SECCOMP", ""))
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
@@ -86,6 +90,25 @@ def _mount(source: str, target: str, kind: str | None, flags: int, data: str | N
                       ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 
 
+def _show_chapters(names: list) -> None:
+    """A fresh /opt/chapters showing only the chapters `names`, each a read-only bind of
+    its folder in the stash; then the stash hidden under an empty read-only tmpfs, so
+    that the notebook sees no other chapter's files."""
+    _mount("tmpfs", CHAPTERS, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+    for name in names:
+        source = os.path.join(CHAPTER_STASH, str(name))
+        if not isinstance(name, str) or "/" in name or name in ("", ".", "..") or not (
+                os.path.isdir(source)):
+            raise ValueError(f"no chapter {name!r} to show")
+        target = os.path.join(CHAPTERS, name)
+        os.mkdir(target, 0o755)
+        _mount(source, target, None, MS_BIND | MS_REC, None)
+        _mount("none", target, None,
+               MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+    _mount("tmpfs", CHAPTER_STASH, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+           "size=4k,mode=0555")
+
+
 def _init(request: dict, requests_fd: int, replies_fd: int) -> None:
     """Pid 1 of the notebook's PID namespace: fresh mounts, then start the notebook and
     wait for it (reaping orphans); exit with its status (128 + signal if one ended it).
@@ -101,6 +124,8 @@ def _init(request: dict, requests_fd: int, replies_fd: int) -> None:
            f"size={int(limits['scratch_bytes'])},mode=1777")
     for stash, target in REBIND:
         _rebind(stash, target)
+    if CHAPTER_STASH:
+        _show_chapters(request.get("chapters", []))
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
     pid = os.fork()
     if pid == 0:
@@ -188,6 +213,11 @@ class Zygote:
 
     def start(self, request: dict, fds: list[int]) -> dict:
         requests_fd, replies_fd, *request["cgroup_fds"] = fds
+        threads = len(os.listdir("/proc/self/task"))
+        if threads != 1:  # a fork copies only this one: the others' locks stay held
+            for fd in fds:
+                os.close(fd)
+            return {"error": f"the zygote runs {threads} threads and cannot fork safely"}
         report_read, report_write = os.pipe()
         holder = os.fork()
         if holder == 0:
@@ -236,6 +266,9 @@ class Zygote:
         op, ident = request.get("op"), request.get("id")
         if op == "start":
             return self.start(request, fds)
+        if op == "preload":  # a chapter's imports, named by the grader
+            _preload(request.get("modules", []))
+            return {"preloaded": True}
         if ident not in self.children and ident not in self.status:
             return {"error": "unknown notebook"}
         if op == "poll":
@@ -263,6 +296,14 @@ class Zygote:
             self.control.sendall(json.dumps(reply).encode() + b"\n")
 
 
+def _preload(modules: list) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(str(name))
+        except Exception:  # noqa: BLE001 - the notebook will import (and fail) itself
+            pass
+
+
 def main() -> None:
     control = socket.socket(fileno=os.dup(0))
     null = os.open(os.devnull, os.O_RDWR)
@@ -270,11 +311,7 @@ def main() -> None:
         os.dup2(null, fd)
     sys.stdout = sys.stderr = open(os.devnull, "w")
     preload = json.loads(os.environ.pop("DLBOOK_PRELOAD", "[]"))
-    for name in ["numpy", "IPython.core.interactiveshell", "worker", *preload]:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the notebook will import (and fail) itself
-            pass
+    _preload(["numpy", "IPython.core.interactiveshell", "worker", *preload])
     control.sendall(b'{"ready": true}\n')
     Zygote(control).serve()
 

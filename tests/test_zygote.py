@@ -157,6 +157,68 @@ def test_threads_share_a_zygote_and_a_busy_one_is_never_stopped(tmp_path, monkey
     assert all(zygote.users == 0 for zygote in sandbox._zygotes.values())
 
 
+CHAPTERS_PROBE = '''
+import os
+
+
+def probe():
+    found = {"shown": {}, "stash": None}
+    for name in sorted(os.listdir("/opt/chapters")):
+        with open(os.path.join("/opt/chapters", name, "answer.txt")) as handle:
+            found["shown"][name] = handle.read()
+    try:
+        found["stash"] = sorted(os.listdir("/opt/all-chapters"))
+    except OSError as error:
+        found["stash"] = type(error).__name__
+    for folder in ("/opt/chapters", "/opt/chapters/first", "/opt/all-chapters"):
+        try:
+            open(os.path.join(folder, "written.txt"), "w").close()
+            found.setdefault("written", []).append(folder)
+        except OSError:
+            pass
+    return repr(found)
+'''
+
+
+def test_one_zygote_serves_every_chapter_and_each_notebook_sees_only_its_own(
+        tmp_path, monkeypatch):
+    """The grader's zygote holds every chapter folder; a notebook is shown only the
+    chapters of its own chapter's `chapters`, read-only, and none of the others, not
+    even where the zygote keeps them."""
+    monkeypatch.setattr(sandbox, "_zygotes", {})
+    held = {}
+    for name in ("first", "second", "third"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "answer.txt").write_text(f"the answers of {name}")
+        folder.chmod(0o755)
+        held[name] = folder
+    tmp_path.chmod(0o755)
+    deadline = time.monotonic() + 120
+    found = []
+    try:
+        for uid, shown in ((UID + 5, ["first"]), (UID + 6, ["second", "third"]), (UID + 7, [])):
+            spec = SandboxSpec(uid=uid, chapters={name: held[name] for name in shown},
+                               zygote_chapters=held)
+            process = LearnerProcess(spec, [CHAPTERS_PROBE], deadline)
+            try:
+                assert type(process.process) is ZygoteChild
+                found.append(ast.literal_eval(process.call("probe", (), {})))
+            finally:
+                process.stop()
+        assert len(sandbox._zygotes) == 1, "one zygote for every chapter"
+    finally:
+        for zygote in sandbox._zygotes.values():
+            zygote.close()
+    assert found[0]["shown"] == {"first": "the answers of first"}
+    assert found[1]["shown"] == {"second": "the answers of second",
+                                 "third": "the answers of third"}
+    assert found[2]["shown"] == {}
+    for each in found:
+        assert each["stash"] == [], "the zygote's other chapters must be hidden"
+        assert "written" not in each, each["written"]
+
+
 def test_sandboxed_modules_share_one_xdist_group(request):
     """`make test` runs under pytest-xdist; the modules that grade in sandboxes must run
     one after another on one worker (tests/conftest.py), never beside each other."""
