@@ -109,10 +109,12 @@ def _show_chapters(names: list) -> None:
            "size=4k,mode=0555")
 
 
-def _init(request: dict, requests_fd: int, replies_fd: int) -> None:
-    """Pid 1 of the notebook's PID namespace: fresh mounts, then start the notebook and
-    wait for it (reaping orphans); exit with its status (128 + signal if one ended it).
-    When this process ends, the kernel kills everything left in the namespace."""
+def _init(request: dict, requests_fd: int, replies_fd: int, mounted_fd: int) -> None:
+    """Pid 1 of the notebook's PID namespace: fresh mounts (then one byte on `mounted_fd`,
+    so that a failure here is the grader's, never the learner's), then start the
+    notebook and wait for it (reaping orphans); exit with its status (128 + signal if one
+    ended it). When this process ends, the kernel kills everything left in the
+    namespace."""
     limits = request["limits"]
     for fd in request.get("cgroup_fds", ()):  # join the notebook's cgroups ("0": this one)
         os.write(fd, b"0")
@@ -127,6 +129,8 @@ def _init(request: dict, requests_fd: int, replies_fd: int) -> None:
     if CHAPTER_STASH:
         _show_chapters(request.get("chapters", []))
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    os.write(mounted_fd, b"1")
+    os.close(mounted_fd)
     pid = os.fork()
     if pid == 0:
         try:
@@ -184,22 +188,29 @@ def _notebook(request: dict, requests_fd: int, replies_fd: int) -> None:
 
 def _holder(request: dict, requests_fd: int, replies_fd: int, report_fd: int) -> None:
     """Between the zygote and the notebook: make the namespaces, report the pid of
-    their init, and exit with its status."""
+    their init once it has made the notebook's mounts (nothing if it could not: the
+    zygote then answers with an error, and the grader starts the notebook another way),
+    and exit with its status."""
     try:
         _check(LIBC.unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC
                             | CLONE_NEWUTS), "unshare")
+        mounted_read, mounted_write = os.pipe()
         pid = os.fork()
     except BaseException:  # noqa: BLE001 - anything here means no notebook
         os._exit(126)
     if pid == 0:
         os.close(report_fd)
+        os.close(mounted_read)
         try:
-            _init(request, requests_fd, replies_fd)
+            _init(request, requests_fd, replies_fd, mounted_write)
         except BaseException:  # noqa: BLE001
             os._exit(126)
-    for fd in (requests_fd, replies_fd, *request.get("cgroup_fds", ())):
+    for fd in (requests_fd, replies_fd, mounted_write, *request.get("cgroup_fds", ())):
         os.close(fd)
-    os.write(report_fd, f"{pid}\n".encode())
+    mounted = os.read(mounted_read, 1)  # b"" if init ended before its mounts were made
+    os.close(mounted_read)
+    if mounted:
+        os.write(report_fd, f"{pid}\n".encode())
     os.close(report_fd)
     _, status = os.waitpid(pid, 0)
     os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))

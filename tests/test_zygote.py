@@ -219,6 +219,37 @@ def test_one_zygote_serves_every_chapter_and_each_notebook_sees_only_its_own(
         assert "written" not in each, each["written"]
 
 
+def test_a_notebook_whose_mounts_fail_is_started_another_way(tmp_path, monkeypatch):
+    """When a notebook's init cannot make its mounts (here: a chapter its zygote does
+    not hold), the zygote answers with an error and the grader starts the notebook in a
+    sandbox of its own: the grader's failure is never charged to the learner as a crash."""
+    monkeypatch.setattr(sandbox, "_zygotes", {})
+    held, wanted = tmp_path / "held", tmp_path / "wanted"
+    for folder in (held, wanted):
+        folder.mkdir()
+        (folder / "answer.txt").write_text(f"the answers of {folder.name}")
+        folder.chmod(0o755)
+    tmp_path.chmod(0o755)
+    monkeypatch.setattr(SandboxSpec, "held_chapters", lambda self: {"held": held})
+    spec = SandboxSpec(uid=UID + 8, chapters={"wanted": wanted})
+    zygote = sandbox._zygote_for(spec)
+    try:
+        with pytest.raises(sandbox.ZygoteError, match="could not start"):
+            zygote.spawn(spec)
+        process = LearnerProcess(spec, [CHAPTERS_PROBE], time.monotonic() + 120)
+        try:
+            assert type(process.process) is not ZygoteChild, "started directly instead"
+            assert process.cell_statuses == ["ok"]
+            found = ast.literal_eval(process.call("probe", (), {}))
+        finally:
+            process.stop()
+    finally:
+        for started in sandbox._zygotes.values():
+            started.close()
+        zygote.close()
+    assert found["shown"] == {"wanted": "the answers of wanted"}
+
+
 def test_sandboxed_modules_share_one_xdist_group(request):
     """`make test` runs under pytest-xdist; the modules that grade in sandboxes must run
     one after another on one worker (tests/conftest.py), never beside each other."""
