@@ -104,7 +104,8 @@ def test_the_wheel_holds_both_packages_and_the_scripts(tmp_path):
     (wheel,) = tmp_path.glob("dlbook-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("dlbook/previous.py", "autograder/check.py", "autograder/grade.py",
-                   "autograder/nbgrader_config.py", "autograder/mistakes/ch01_neuron.py"):
+                   "autograder/nbgrader_config.py", "autograder/mistakes/ch01_neuron.py",
+                   "autograder/probes/chapters_9_10.py"):
         assert needed in names, f"{needed} missing from the wheel"
     assert not any(name.startswith(("tests/", "solutions/", "chapters/")) for name in names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
