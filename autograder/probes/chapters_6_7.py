@@ -151,20 +151,24 @@ def _rbm(seed: int, n_v: int = 4, n_h: int = 3):
     return rng.normal(size=(n_v, n_h)), rng.normal(size=n_v), rng.normal(size=n_h)
 
 
+def _conditional_calls(seed: int, width: int, W: np.ndarray, bias: np.ndarray) -> list:
+    """Calls (states, W, bias) of one layer's conditional: states of `width` units, then
+    saturating weights, a very negative bias, and float32."""
+    return [((_states(seed, (3, width)), W, bias), {}),
+            ((np.full((1, width), 0.5), W * 100, bias), {}),
+            ((_states(seed, (3, width)), W, bias - 1000.0), {}),
+            ((_states(seed + 1, (2, width)).astype(np.float32), W.astype(np.float32),
+              bias.astype(np.float32)), {})]
+
+
 def _rbm_hidden_probs(ref) -> list:
-    W, b, c = _rbm(62)
-    return [((_states(63, (3, 4)), W, c), {}), ((np.full((1, 4), 0.5), W * 100, c), {}),
-            ((_states(63, (3, 4)), W, c - 1000.0), {}),
-            ((_states(64, (2, 4)).astype(np.float32), W.astype(np.float32),
-              c.astype(np.float32)), {})]
+    W, _, c = _rbm(62)
+    return _conditional_calls(63, 4, W, c)
 
 
 def _rbm_visible_probs(ref) -> list:
-    W, b, c = _rbm(65)
-    return [((_states(66, (3, 3)), W, b), {}), ((np.full((1, 3), 0.5), W * 100, b), {}),
-            ((_states(66, (3, 3)), W, b - 1000.0), {}),
-            ((_states(67, (2, 3)).astype(np.float32), W.astype(np.float32),
-              b.astype(np.float32)), {})]
+    W, b, _ = _rbm(65)
+    return _conditional_calls(66, 3, W, b)
 
 
 def _free_energy(ref) -> list:
